@@ -1,0 +1,56 @@
+/*
+ * codec.h - registry.json bytes <-> registry model.
+ *
+ * Purpose
+ *   Decode is strict: the bytes pass keel_json_check (RFC 8259 and Keel's
+ *   limits) before cJSON parses them; then duplicate keys are rejected at
+ *   every level, keys are looked up case-sensitively only, and the structure
+ *   is checked (top level an object, version 1, accounts an object of
+ *   objects, each key equal to its "name" and a valid name). Field values
+ *   Keel does not understand are kept and reported as warnings.
+ *
+ *   Encode writes exactly what the Node tool writes for the same value:
+ *   JSON.stringify(value, null, 2) plus "\n" - keys in stored order (array
+ *   index keys first, ascending, as JavaScript orders them), numbers in the
+ *   shortest form that round-trips, strings escaped as JSON.stringify does.
+ *
+ * Calling sequence
+ *   struct keel_registry *r; struct keel_warnings w = {0};
+ *   if (keel_codec_decode(buf, len, &r, &w, &err) != KEEL_OK) report(&err);
+ *   char *out; size_t n;
+ *   keel_codec_encode(r, &out, &n, &err); ... free(out);
+ *
+ * Error handling
+ *   Decode: KEEL_E_CORRUPT with err.defect SYNTAX (err.offset), SCHEMA
+ *   (err.json_path) or LIMIT (err.offset), err.message one line; or
+ *   KEEL_E_NOMEM. Encode: KEEL_E_NOMEM. Both allocate what they return.
+ */
+#ifndef KEEL_CODEC_H
+#define KEEL_CODEC_H
+
+#include <stddef.h>
+
+#include "error.h"
+#include "registry.h"
+
+/* Largest registry file Keel reads (G10). */
+#define KEEL_REGISTRY_SIZE_MAX (8u * 1024u * 1024u)
+
+#define KEEL_WARNINGS_MAX 16
+struct keel_warnings {
+    size_t count;                     /* total found (may exceed MAX) */
+    struct {
+        char json_path[KEEL_JSON_PATH_MAX];
+        const char *message;          /* static */
+    } item[KEEL_WARNINGS_MAX];
+};
+
+/* w may be NULL. */
+keel_status keel_codec_decode(const char *buf, size_t len,
+                              struct keel_registry **out,
+                              struct keel_warnings *w, struct keel_err *err);
+
+keel_status keel_codec_encode(const struct keel_registry *r, char **out,
+                              size_t *len, struct keel_err *err);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# make prove: Frama-C WP over each proved kernel file; fails unless every
+# goal of every file is proved, and prints the counts per file and in total.
+#   sh spec/prove.sh kernel/atomic_write.c kernel/lock.c ...
+# Provers: z3 and cvc4 (alt-ergo is not packaged in Debian), plus CVC4 with
+# --inst-when=full declared in spec/why3.conf. Extra flags for one file go in
+# spec/prove-flags/<file>.flags. PROVE_TIMEOUT (default 20 s) per goal.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+out=build/prove
+mkdir -p "$out"
+
+# A project-local Why3 configuration: the detected provers plus cvc4-full.
+if [ ! -s "$out/why3.conf" ] || [ spec/why3-extra.conf -nt "$out/why3.conf" ]; then
+    WHY3CONFIG="$out/why3.conf" why3 config detect >"$out/why3-detect.log" 2>&1 || {
+        echo "prove: 'why3 config detect' failed (see $out/why3-detect.log)"; exit 2; }
+    cat spec/why3-extra.conf >>"$out/why3.conf"
+fi
+WHY3CONFIG="$PWD/$out/why3.conf"
+export WHY3CONFIG
+
+timeout_s=${PROVE_TIMEOUT:-20}
+total_ok=0
+total_all=0
+bad=0
+for f in "$@"; do
+    base=$(basename "$f" .c)
+    extra=
+    [ -f "spec/prove-flags/$base.flags" ] && extra=$(cat "spec/prove-flags/$base.flags")
+    log="$out/$base.log"
+    # shellcheck disable=SC2086
+    frama-c -cpp-extra-args="-I kernel -I spec -idirafter /usr/include" \
+        -wp -wp-rte -warn-unsigned-overflow -warn-signed-downcast \
+        -wp-prover z3,cvc4,cvc4-full -wp-timeout "$timeout_s" -wp-par 2 \
+        -wp-cache update -wp-cache-env \
+        $extra "$f" \
+        -then -report-classify -report-unclassified-unknown ERROR \
+        >"$log" 2>&1
+    rc=$?
+    line=$(grep 'Proved goals:' "$log" | tail -n 1)
+    ok=$(echo "$line" | sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1/p')
+    all=$(echo "$line" | sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\2/p')
+    if [ -z "$ok" ] || [ -z "$all" ]; then
+        echo "$f: no proof summary (frama-c exit $rc); see $log"
+        tail -n 20 "$log"
+        bad=1
+        continue
+    fi
+    total_ok=$((total_ok + ok))
+    total_all=$((total_all + all))
+    if [ "$rc" -ne 0 ] || [ "$ok" -ne "$all" ]; then
+        echo "$f: Proved goals: $ok / $all  FAILED (frama-c exit $rc; see $log)"
+        grep -E 'Timeout|Unknown|Failed|\[kernel\].*(error|User Error)' "$log" | head -n 20
+        bad=1
+    else
+        echo "$f: Proved goals: $ok / $all"
+    fi
+done
+echo "Proved goals: $total_ok / $total_all"
+[ "$bad" -eq 0 ] && [ "$total_ok" -eq "$total_all" ] && [ "$total_all" -gt 0 ]
