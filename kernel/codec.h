@@ -22,8 +22,12 @@
  *
  * Error handling
  *   Decode: KEEL_E_CORRUPT with err.defect SYNTAX (err.offset), SCHEMA
- *   (err.json_path) or LIMIT (err.offset), err.message one line; or
- *   KEEL_E_NOMEM. Encode: KEEL_E_NOMEM. Both allocate what they return.
+ *   (err.json_path; duplicate keys are reported here too, with offset -1,
+ *   as cJSON's tree keeps no offsets) or LIMIT (err.offset), err.message
+ *   one line; or KEEL_E_NOMEM. Encode: KEEL_E_NOMEM, or KEEL_E_INVALID if
+ *   a tree edit brought in a value that could not be read back (invalid
+ *   UTF-8). The encoding is NUL-terminated (the NUL is not counted). Both
+ *   allocate what they return.
  */
 #ifndef KEEL_CODEC_H
 #define KEEL_CODEC_H
