@@ -247,8 +247,8 @@ keel_status keel_recover(int dirfd, int wait_ms, char *aside, size_t cap,
     keel_registry_free(reg);
     reg = NULL;
     if (st == KEEL_OK && existed) {
-        keel_err_set(err, KEEL_E_EXISTS, KEEL_STEP_DECODE, 0,
-                     KEEL_REGISTRY_FILE);
+        st = keel_err_set(err, KEEL_E_EXISTS, KEEL_STEP_DECODE, 0,
+                          KEEL_REGISTRY_FILE);
         err->message = "the registry is healthy; nothing to recover";
         goto out;
     }

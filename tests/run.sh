@@ -30,6 +30,11 @@ run_suite() { # name, command...
 }
 
 export CMOCKA_MESSAGE_OUTPUT=TAP
+# Sanitizer builds: stop at the first error, and ignore libfiu's own
+# lifetime allocations (tests/lsan.supp).
+LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export LSAN_OPTIONS UBSAN_OPTIONS
 for t in "$variant"/test_*; do
     [ -x "$t" ] || continue
     run_suite "$(basename "$t")" "$t"

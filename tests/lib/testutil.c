@@ -51,10 +51,15 @@ char *tu_read(int dirfd, const char *name, size_t *len)
         return NULL;
     size_t cap = 4096, n = 0;
     char *b = malloc(cap + 1);
+    if (b == NULL)
+        abort();
     for (;;) {
         if (n == cap) {
             cap *= 2;
-            b = realloc(b, cap + 1);
+            char *nb = realloc(b, cap + 1);
+            if (nb == NULL)
+                abort();
+            b = nb;
         }
         ssize_t r = read(fd, b + n, cap - n);
         if (r <= 0)
