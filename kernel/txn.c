@@ -17,20 +17,27 @@
 #include "sys.h"
 
 /* Read and decode registry.json. A missing file is a new, empty registry
-   (*existed = 0); any other failure is returned with the record filled. */
+   (*existed = 0). The bytes read are handed back in *orig when orig is not
+   NULL (NULL for a missing file). Any other failure is returned with the
+   record filled. */
 /*@ requires \valid(out) && \valid(existed) && \valid(err);
-    assigns *out, *existed, *err, *w;
-    allocates *out;
+    assigns *out, *existed, *err, *w, *orig, *orig_len;
+    allocates *out, *orig;
     ensures \result == KEEL_OK ==> *out != \null;
     ensures \result != KEEL_OK ==> *out == \null;
  */
 static keel_status load(int dirfd, struct keel_registry **out, int *existed,
-                        struct keel_warnings *w, struct keel_err *err)
+                        struct keel_warnings *w, char **orig, size_t *orig_len,
+                        struct keel_err *err)
 {
     char *buf;
     size_t len;
     *out = NULL;
     *existed = 0;
+    if (orig) {
+        *orig = NULL;
+        *orig_len = 0;
+    }
     keel_status st = keel_read_file(dirfd, KEEL_REGISTRY_FILE,
                                     KEEL_REGISTRY_SIZE_MAX, &buf, &len, err);
     if (st == KEEL_E_NOT_FOUND) {
@@ -44,20 +51,27 @@ static keel_status load(int dirfd, struct keel_registry **out, int *existed,
         return st;
     *existed = 1;
     st = keel_codec_decode(buf, len, out, w, err);
-    free(buf);
     if (st != KEEL_OK) {
+        free(buf);
         *out = NULL;
         err->step = KEEL_STEP_DECODE;
         err->file = KEEL_REGISTRY_FILE;
+        return st;
     }
-    return st;
+    if (orig) {
+        *orig = buf;
+        *orig_len = len;
+    } else {
+        free(buf);
+    }
+    return KEEL_OK;
 }
 
 keel_status keel_registry_load(int dirfd, struct keel_registry **out,
                                int *existed, struct keel_warnings *w,
                                struct keel_err *err)
 {
-    return load(dirfd, out, existed, w, err);
+    return load(dirfd, out, existed, w, NULL, NULL, err);
 }
 
 /* Release the lock, keeping the first error: the caller's failure, if any,
@@ -79,14 +93,14 @@ static keel_status unlock(struct keel_txn *t, keel_status st,
 }
 
 /*@ requires \valid(t);
-    assigns t->base, t->reg;
-    ensures t->base == \null && t->reg == \null;
+    assigns t->orig, t->reg;
+    ensures t->orig == \null && t->reg == \null;
  */
 static void free_models(struct keel_txn *t)
 {
-    keel_registry_free(t->base);
+    free(t->orig);
     keel_registry_free(t->reg);
-    t->base = NULL;
+    t->orig = NULL;
     t->reg = NULL;
 }
 
@@ -106,13 +120,8 @@ keel_status keel_txn_begin(struct keel_txn *t, int dirfd, int wait_ms,
     keel_err_clear(&sweep_err);
     if (keel_sweep_debris(&t->lock, dirfd, &t->swept, &sweep_err) != KEEL_OK)
         t->swept = 0;
-    st = load(dirfd, &t->base, &t->existed, &t->warnings, err);
-    if (st == KEEL_OK) {
-        t->reg = keel_registry_clone(t->base);
-        if (t->reg == NULL)
-            st = keel_err_set(err, KEEL_E_NOMEM, KEEL_STEP_DECODE, ENOMEM,
-                              KEEL_REGISTRY_FILE);
-    }
+    st = load(dirfd, &t->reg, &t->existed, &t->warnings, &t->orig,
+              &t->orig_len, err);
     if (st != KEEL_OK) {
         /* A corrupt registry fails here, before anything is written (G5). */
         free_models(t);
@@ -121,54 +130,63 @@ keel_status keel_txn_begin(struct keel_txn *t, int dirfd, int wait_ms,
     return KEEL_OK;
 }
 
-/* Encode `reg`, keep the current registry.json as registry.json.bak, and
-   atomically replace registry.json. The caller holds the lock. */
+/* Keep the current registry.json as registry.json.bak and atomically
+   replace registry.json with `bytes`. The caller holds the lock. */
 /*@ requires \valid(err);
     assigns *err;
  */
-static keel_status write_registry(int dirfd, int existed,
-                                  const struct keel_registry *reg,
-                                  struct keel_err *err)
+static keel_status write_registry(int dirfd, int existed, const char *bytes,
+                                  size_t len, struct keel_err *err)
 {
-    char *bytes;
-    size_t len;
-    keel_status st = keel_codec_encode(reg, &bytes, &len, err);
-    if (st != KEEL_OK) {
-        err->step = KEEL_STEP_ENCODE;
-        err->file = KEEL_REGISTRY_FILE;
-        return st;
-    }
     if (existed) {
         /* The previous good generation stays reachable as .bak, for
            `keel recover` (G5). It decoded under this lock, so it is good.
            The atomic replace's directory fsync makes the link durable. */
         int r = keel_sys_unlinkat(KEEL_STEP_BACKUP_UNLINK, dirfd,
                                   KEEL_BACKUP_FILE);
-        if (r < 0 && r != -ENOENT) {
-            free(bytes);
+        if (r < 0 && r != -ENOENT)
             return keel_err_set(err, KEEL_E_SYS, KEEL_STEP_BACKUP_UNLINK, -r,
                                 KEEL_BACKUP_FILE);
-        }
         r = keel_sys_linkat(KEEL_STEP_BACKUP_LINK, dirfd, KEEL_REGISTRY_FILE,
                             KEEL_BACKUP_FILE);
-        if (r < 0) {
-            free(bytes);
+        if (r < 0)
             return keel_err_set(err, KEEL_E_SYS, KEEL_STEP_BACKUP_LINK, -r,
                                 KEEL_BACKUP_FILE);
-        }
     }
-    st = keel_atomic_replace(dirfd, KEEL_REGISTRY_FILE, bytes, len, 0600, err);
-    free(bytes);
-    return st;
+    return keel_atomic_replace(dirfd, KEEL_REGISTRY_FILE, bytes, len, 0600,
+                               err);
+}
+
+/* 1 if writing `bytes` would change nothing: the same bytes as were read,
+   or, for a registry that did not exist, the encoding of a new one. */
+/*@ requires \valid(t);
+    assigns \nothing;
+ */
+static int unchanged(const struct keel_txn *t, const char *bytes, size_t len)
+{
+    if (t->existed)
+        return len == t->orig_len && memcmp(bytes, t->orig, len) == 0;
+    struct keel_registry *empty = keel_registry_new();
+    int same = empty != NULL && keel_registry_equal(empty, t->reg);
+    keel_registry_free(empty);
+    return same;
 }
 
 keel_status keel_txn_commit(struct keel_txn *t, struct keel_err *err)
 {
-    keel_status st = KEEL_OK;
-    /* Nothing changed: write nothing, so a no-op leaves the bytes (and the
-       backup) exactly as they were. */
-    if (!keel_registry_equal(t->base, t->reg))
-        st = write_registry(t->dirfd, t->existed, t->reg, err);
+    char *bytes;
+    size_t len;
+    keel_status st = keel_codec_encode(t->reg, &bytes, &len, err);
+    if (st != KEEL_OK) {
+        err->step = KEEL_STEP_ENCODE;
+        err->file = KEEL_REGISTRY_FILE;
+    } else {
+        /* Nothing changed: write nothing, so a no-op leaves the bytes (and
+           the backup) exactly as they were. */
+        if (!unchanged(t, bytes, len))
+            st = write_registry(t->dirfd, t->existed, bytes, len, err);
+        free(bytes);
+    }
     free_models(t);
     return unlock(t, st, err);
 }
@@ -198,9 +216,9 @@ keel_status keel_commit_changes(int dirfd, const struct keel_registry *base,
     if (st != KEEL_OK)
         return st;
     /* What the caller changed (base -> mine) goes on top of what is on
-       disk now (t.base), so nobody else's change is lost (G4). */
+       disk now (t.reg, fresh), so nobody else's change is lost (G4). */
     struct keel_registry *merged;
-    st = keel_merge(base, mine, t.base, &merged, rep, err);
+    st = keel_merge(base, mine, t.reg, &merged, rep, err);
     if (st != KEEL_OK) {
         keel_txn_abort(&t);
         return st;
@@ -243,7 +261,7 @@ keel_status keel_recover(int dirfd, int wait_ms, char *aside, size_t cap,
 
     struct keel_err cur;
     keel_err_clear(&cur);
-    st = load(dirfd, &reg, &existed, NULL, &cur);
+    st = load(dirfd, &reg, &existed, NULL, NULL, NULL, &cur);
     keel_registry_free(reg);
     reg = NULL;
     if (st == KEEL_OK && existed) {

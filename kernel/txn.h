@@ -6,10 +6,10 @@
  *     begin:  acquire the lock (lock.h), sweep debris (sweep.h), read and
  *             strictly decode registry.json (a missing file is an empty
  *             registry; a corrupt one fails begin and nothing is ever
- *             written, G5), keep that as `base` and a working copy `reg`;
- *     commit: if `reg` differs from `base`: encode, keep the current good
- *             version as registry.json.bak (hard link), atomic replace
- *             (atomic_write.h); then release the lock;
+ *             written, G5) into `reg`, which the caller edits;
+ *     commit: encode `reg`; if the bytes differ from what begin read: keep
+ *             the current good version as registry.json.bak (hard link),
+ *             atomic replace (atomic_write.h); then release the lock;
  *     abort:  release the lock, write nothing.
  *   keel_commit_changes is the one-call form for callers that loaded the
  *   registry without the lock: it begins, merges (merge.h) the caller's
@@ -29,7 +29,7 @@
  *   decode record (file "registry.json"), KEEL_E_SYS/SYMLINK from reading;
  *   on failure nothing is held. commit: atomic-replace errors, including
  *   KEEL_E_NOT_DURABLE; the lock is released and the transaction freed
- *   whatever the outcome. Allocates: the transaction owns base and reg
+ *   whatever the outcome. Allocates: the transaction owns orig and reg
  *   until commit/abort.
  */
 #ifndef KEEL_TXN_H
@@ -51,8 +51,9 @@ struct keel_txn {
     int dirfd;                     /* accounts directory (not owned)      */
     struct keel_lock lock;
     int existed;                   /* registry.json existed at begin      */
-    struct keel_registry *base;    /* as read under the lock              */
-    struct keel_registry *reg;     /* the caller's working copy           */
+    char *orig;                    /* its bytes as read under the lock    */
+    size_t orig_len;
+    struct keel_registry *reg;     /* decoded from orig: the caller edits */
     struct keel_warnings warnings; /* from decoding                       */
     size_t swept;                  /* debris files removed at begin       */
 };
