@@ -119,7 +119,7 @@ cppcheck:
 # Files in the proof (spec/prove.sh). The cJSON glue (codec.c, registry.c,
 # encode.c, merge.c) and the syscall shim (sys.c) are outside it, covered by
 # tests, fuzzing and the crash rig instead (spec/SPEC.md).
-PROVE_FILES = kernel/error.c kernel/atomic_write.c kernel/lock.c kernel/sweep.c
+PROVE_FILES = kernel/error.c kernel/atomic_write.c kernel/lock.c kernel/sweep.c kernel/name.c kernel/json_check.c
 prove:
 	sh spec/prove.sh $(PROVE_FILES)
 

@@ -22,7 +22,24 @@
  * Error handling
  *   Returns 0 if valid, -1 otherwise with *out filled: offset of the first
  *   offending byte, defect kind (SYNTAX, or LIMIT for depth/length), and a
- *   static one-line message.
+ *   static one-line message. On success *out is filled too (offset 0,
+ *   KEEL_DEFECT_NONE, message "valid").
+ *
+ *   "First offending byte" is the first byte at which the input stops being
+ *   a prefix of an acceptable document, or len if it ends too early: "01"
+ *   reports 1, "1." reports 2, "-.5" reports 1, "tru" reports 3. Except:
+ *   a \u escape with a forbidden value (\u0000, a lone low surrogate)
+ *   reports its backslash, a high surrogate whose next escape is not a low
+ *   one reports that next escape's backslash; a number out of double range
+ *   reports its first byte; limits report the first byte beyond them (the
+ *   bracket opening one level too many, string byte max_string + 1 after
+ *   the quote, number byte KEEL_JSON_NUMBER_MAX + 1).
+ *
+ * Limits
+ *   Nesting: at most min(max_depth, KEEL_JSON_NEST_CAP) open containers.
+ *   Strings (keys too): max_string counts the raw bytes between the quotes
+ *   (an escape counts as its 2 or 6 bytes), which also bounds the decoded
+ *   length. Numbers: at most KEEL_JSON_NUMBER_MAX bytes.
  */
 #ifndef KEEL_JSON_CHECK_H
 #define KEEL_JSON_CHECK_H
@@ -42,8 +59,8 @@
    document that passes the check also stays within cJSON's. */
 #define KEEL_JSON_NEST_CAP 1000
 
-/* Longest number token accepted, in bytes (LIMIT beyond it). keel_json_number_ok
-   copies the token into a buffer of this size plus its NUL. */
+/* Longest number token accepted, in bytes (LIMIT beyond it). The
+   strtod side copies the token into a buffer of this size plus a NUL. */
 #define KEEL_JSON_NUMBER_MAX 512
 
 struct keel_json_defect {
