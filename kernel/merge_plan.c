@@ -42,11 +42,168 @@ void keel_merge_index(const int *a, size_t n, int u, size_t *pos)
         pos[a[i]] = i + 1;
 }
 
+/* What one rank contributes to the plan (keel_merge_step). */
+struct keel_plan_step {
+    keel_plan_code code; /* the slot's code, if the rank is kept      */
+    int keep;            /* 1: rank r takes the next slot             */
+    int lost;            /* 1: the caller's change to r is lost       */
+};
+
+/*
+ * The rules of spec/merge_model.h for one rank r: keep it (and from which
+ * side), drop it, or report the caller's change as lost. A separate function
+ * so that the loop of keel_merge_plan sees only this contract.
+ */
+/*@ requires 0 <= r < u && nm <= INT_MAX && nf <= INT_MAX;
+    requires \valid_read(pb + r) && \valid_read(pm + r) && \valid_read(pf + r);
+    requires \valid_read(chg + (0 .. nm - 1));
+    requires is_index(m, nm, pm, u) && is_index(f, nf, pf, u);
+    assigns \nothing;
+    ensures keep_bool: \result.keep == 0 || \result.keep == 1;
+    ensures lost_bool: \result.lost == 0 || \result.lost == 1;
+    ensures keep_rule: \result.keep == 1 <==>
+              (take_mine(pb, pm, pf, chg, r) || take_fresh(pb, pm, pf, chg, r));
+    ensures keep_side: \result.keep == 1 ==> (pm[r] != 0 || pf[r] != 0);
+    ensures keep_valid: \result.keep == 1 ==> valid_code(\result.code, nm, nf);
+    ensures keep_rank: \result.keep == 1 ==> code_rank(m, f, \result.code) == r;
+    ensures keep_alive: \result.keep == 1 ==> !caller_deleted(pb, pm, r);
+    ensures code_mine: take_mine(pb, pm, pf, chg, r) ==> \result.code == -pm[r];
+    ensures code_fresh: take_fresh(pb, pm, pf, chg, r) ==>
+              \result.code == pf[r] - 1;
+    ensures lost_rule: \result.lost == 1 <==> lost_change(pb, pm, pf, chg, r);
+ */
+static struct keel_plan_step
+keel_merge_step(const size_t *pb, const size_t *pm, const size_t *pf,
+                const unsigned char *chg, const int *m, size_t nm,
+                const int *f, size_t nf, int u, int r)
+{
+    size_t ib = pb[r], im = pm[r], i_f = pf[r];
+    keel_plan_code code = 0;
+    int keep = 0, lost = 0;
+
+    /* m, nm, f, nf and u are read by the contract only. */
+    (void)m;
+    (void)nm;
+    (void)f;
+    (void)nf;
+    (void)u;
+    if (im != 0 && (ib == 0 || chg[im - 1] != 0)) {
+        if (i_f != 0 || ib == 0) {
+            /* the caller added or changed it, and it is still wanted */
+            //@ assert m[im - 1] == r;
+            code = -(keel_plan_code)im;
+            keep = 1;
+        } else {
+            /* fresh deleted what the caller changed: the deletion stands */
+            lost = 1;
+        }
+    } else if (i_f != 0 && !(ib != 0 && im == 0)) {
+        /* fresh's, and the caller neither changed nor deleted it */
+        //@ assert f[i_f - 1] == r;
+        code = (keel_plan_code)(i_f - 1);
+        keep = 1;
+    }
+    struct keel_plan_step s = {code, keep, lost};
+    return s;
+}
+
+/*
+ * A side's cursor over rank r: how many of its ranks lie below r + 1, given
+ * how many lie below r (j). Used for mine and fresh alike.
+ */
+/*@ requires 0 <= r < u && n <= INT_MAX;
+    requires \valid_read(pos + r);
+    requires sorted_ranks(a, n, u) && is_index(a, n, pos, u);
+    requires cursor_at(a, n, j, r);
+    assigns \nothing;
+    ensures next: cursor_at(a, n, \result, r + 1);
+    ensures held: pos[r] != 0 ==> pos[r] == j + 1 && \result == j + 1;
+    ensures absent: pos[r] == 0 ==> \result == j;
+ */
+static size_t keel_cursor_step(const int *a, size_t n, const size_t *pos,
+                               int u, int r, size_t j)
+{
+    (void)a;
+    (void)n;
+    (void)u;
+    if (pos[r] != 0) {
+        //@ assert a[pos[r] - 1] == r;
+        //@ assert pos[r] - 1 == j;
+        return j + 1;
+    }
+    //@ assert j == n || a[j] > r;
+    return j;
+}
+
+/*
+ * Rank r's slot: plan[n] = code, and the witness slot[r] is n + 1 if the
+ * rank is kept, 0 if not. A separate function so that its proof sees only
+ * the facts about slots, and the loop only this contract.
+ */
+/*@ requires 0 <= r < u && n <= r;
+    requires \valid(plan + n) && \valid(slot + r);
+    requires keep == 0 || keep == 1;
+    requires keep == 1 <==>
+      (take_mine(pb, pm, pf, chg, r) || take_fresh(pb, pm, pf, chg, r));
+    requires keep == 1 ==> code_rank(m, f, code) == r;
+    requires take_mine(pb, pm, pf, chg, r) ==> code == -pm[r];
+    requires take_fresh(pb, pm, pf, chg, r) ==> code == pf[r] - 1;
+    requires slot_bound(slot, r, n);
+    requires \forall integer q; 0 <= q < r ==>
+      (take_mine(pb, pm, pf, chg, q) || take_fresh(pb, pm, pf, chg, q)) ==>
+      slot[q] != 0;
+    requires slots_ranked(m, f, plan, slot, r);
+    requires slots_mine(pb, pm, pf, chg, plan, slot, r);
+    requires slots_fresh(pb, pm, pf, chg, plan, slot, r);
+    assigns plan[n], slot[r];
+    ensures emit_plan: plan[n] == code;
+    ensures emit_slot: slot[r] == (keep == 1 ? n + 1 : 0);
+    ensures emit_n: \result == n + keep;
+    ensures emit_bound: slot_bound(slot, r + 1, \result);
+    ensures emit_rank: slots_ranked(m, f, plan, slot, r + 1);
+    ensures emit_mine: slots_mine(pb, pm, pf, chg, plan, slot, r + 1);
+    ensures emit_fresh: slots_fresh(pb, pm, pf, chg, plan, slot, r + 1);
+ */
+static size_t keel_plan_emit(const size_t *pb, const size_t *pm,
+                           const size_t *pf, const unsigned char *chg,
+                           const int *m, const int *f, int u, int r,
+                           keel_plan_code *plan, size_t n,
+                           keel_plan_code code, int keep)
+    /*@ ghost (unsigned \ghost *slot) */
+{
+    /* pb, pm, pf, chg, m, f and u are read by the contract only. */
+    (void)pb;
+    (void)pm;
+    (void)pf;
+    (void)chg;
+    (void)m;
+    (void)f;
+    (void)u;
+    (void)r;
+    (void)keep;
+    plan[n] = code;
+    /*@ ghost
+      if (keep)
+        slot[r] = (unsigned)(n + 1);
+      else
+        slot[r] = 0;
+     */
+    /* The explicit forms of the postconditions, proved one by one. */
+    /*@ assert rank_at: \forall integer q; 0 <= q <= r ==>
+          slot[q] != 0 ==> code_rank(m, f, plan[slot[q] - 1]) == q; */
+    /*@ assert mine_at: \forall integer q; 0 <= q <= r ==>
+          take_mine(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == -pm[q]; */
+    /*@ assert fresh_at: \forall integer q; 0 <= q <= r ==>
+          take_fresh(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == pf[q] - 1; */
+    return n + (size_t)keep;
+}
+
 /*
  * One pass over the ranks in order: each rank emits at most one slot, so the
  * plan is sorted by construction. jm and jf are the cursors of mine and
  * fresh (how many of their ranks lie below r); they bound the length and
- * carry the two laws.
+ * carry the two laws. plan[n] is written on every rank (n < u); it becomes
+ * part of the plan only when the rank is kept.
  */
 struct keel_plan_result
 keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
@@ -57,16 +214,12 @@ keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
     size_t n = 0, jm = 0, jf = 0, nl = 0;
     int first = -1;
 
-    /* m, f and their lengths are read by the contract only. */
-    (void)m;
-    (void)nm;
-    (void)f;
-    (void)nf;
     /*@ loop invariant bounds: 0 <= r <= u && n <= r && n <= jm + jf;
         loop invariant mine_cursor: cursor_at(m, nm, jm, r);
         loop invariant fresh_cursor: cursor_at(f, nf, jf, r);
         loop invariant codes: \forall integer k; 0 <= k < n ==>
-            valid_code(plan[k], nm, nf) && code_rank(m, f, plan[k]) < r;
+            valid_code(plan[k], nm, nf) && code_rank(m, f, plan[k]) < r &&
+            !caller_deleted(pb, pm, code_rank(m, f, plan[k]));
         loop invariant sorted: \forall integer k1, k2; 0 <= k1 < k2 < n ==>
             code_rank(m, f, plan[k1]) < code_rank(m, f, plan[k2]);
         loop invariant slot_of_code: \forall integer k; 0 <= k < n ==>
@@ -74,14 +227,10 @@ keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
         loop invariant kept: \forall integer q; 0 <= q < r ==>
             (slot[q] != 0 <==> (take_mine(pb, pm, pf, chg, q) ||
                                 take_fresh(pb, pm, pf, chg, q)));
-        loop invariant slot_bound: \forall integer q; 0 <= q < r ==>
-            slot[q] <= n;
-        loop invariant slot_rank: \forall integer q; 0 <= q < r ==>
-            slot[q] != 0 ==> code_rank(m, f, plan[slot[q] - 1]) == q;
-        loop invariant from_mine: \forall integer q; 0 <= q < r ==>
-            take_mine(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == -pm[q];
-        loop invariant from_fresh: \forall integer q; 0 <= q < r ==>
-            take_fresh(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == pf[q] - 1;
+        loop invariant slot_bound: slot_bound(slot, r, n);
+        loop invariant slot_rank: slots_ranked(m, f, plan, slot, r);
+        loop invariant from_mine: slots_mine(pb, pm, pf, chg, plan, slot, r);
+        loop invariant from_fresh: slots_fresh(pb, pm, pf, chg, plan, slot, r);
         loop invariant lost_count: nl <= r &&
             (nl == 0 <==> (\forall integer q; 0 <= q < r ==>
                              !lost_change(pb, pm, pf, chg, q)));
@@ -99,40 +248,18 @@ keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
      */
     /* r != u, not r < u: at exit WP then knows r == u exactly. */
     for (int r = 0; r != u; r++) {
-        size_t ib = pb[r], im = pm[r], i_f = pf[r];
-        /* The cursors sit exactly on r when the side holds r. */
-        //@ assert im != 0 ==> im - 1 == jm;
-        //@ assert im == 0 ==> jm == nm || m[jm] > r;
-        //@ assert i_f != 0 ==> i_f - 1 == jf;
-        //@ assert i_f == 0 ==> jf == nf || f[jf] > r;
-        int changed = im != 0 && (ib == 0 || chg[im - 1] != 0);
-        //@ assert changed != 0 <==> caller_changed(pb, pm, chg, r);
+        struct keel_plan_step s =
+            keel_merge_step(pb, pm, pf, chg, m, nm, f, nf, u, r);
 
-        if (changed && (i_f != 0 || ib == 0)) {
-            /* the caller added or changed it, and it is still wanted */
-            //@ assert m[im - 1] == r;
-            plan[n] = -(keel_plan_code)im;
-            /*@ ghost slot[r] = (unsigned)(n + 1); */
-            n++;
-        } else if (changed) {
-            /* fresh deleted what the caller changed: the deletion stands */
+        n = keel_plan_emit(pb, pm, pf, chg, m, f, u, r, plan, n, s.code,
+                           s.keep) /*@ ghost (slot) */;
+        if (s.lost) {
             if (nl == 0)
                 first = r;
             nl++;
-            /*@ ghost slot[r] = 0; */
-        } else if (i_f != 0 && !(ib != 0 && im == 0)) {
-            /* fresh's, and the caller neither changed nor deleted it */
-            //@ assert f[i_f - 1] == r;
-            plan[n] = (keel_plan_code)(i_f - 1);
-            /*@ ghost slot[r] = (unsigned)(n + 1); */
-            n++;
-        } else {
-            /*@ ghost slot[r] = 0; */
         }
-        if (im != 0)
-            jm++;
-        if (i_f != 0)
-            jf++;
+        jm = keel_cursor_step(m, nm, pm, u, r, jm);
+        jf = keel_cursor_step(f, nf, pf, u, r, jf);
     }
     struct keel_plan_result res = {n, nl, first};
     return res;

@@ -78,6 +78,29 @@
   // at or above it.
   predicate cursor_at{L}(int *a, integer n, integer c, integer r) =
     0 <= c <= n && (c > 0 ==> a[c - 1] < r) && (c < n ==> a[c] >= r);
+  // The witness slot over ranks [0, r): every slot names an output slot
+  // k < n (slot_bound), whose code has that rank (slots_ranked) and comes
+  // from the side the rules say (slots_mine, slots_fresh).
+  predicate slot_bound{L}(unsigned *slot, integer r, integer n) =
+    \forall integer q; 0 <= q < r ==> slot[q] <= n;
+
+  predicate slots_ranked{L}(int *m, int *f, long *plan, unsigned *slot,
+                            integer r) =
+    \forall integer q; 0 <= q < r ==>
+      slot[q] != 0 ==> code_rank(m, f, plan[slot[q] - 1]) == q;
+
+  predicate slots_mine{L}(size_t *pb, size_t *pm, size_t *pf,
+                          unsigned char *chg, long *plan, unsigned *slot,
+                          integer r) =
+    \forall integer q; 0 <= q < r ==>
+      take_mine(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == -pm[q];
+
+  predicate slots_fresh{L}(size_t *pb, size_t *pm, size_t *pf,
+                           unsigned char *chg, long *plan, unsigned *slot,
+                           integer r) =
+    \forall integer q; 0 <= q < r ==>
+      take_fresh(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == pf[q] - 1;
 */
+
 
 #endif
