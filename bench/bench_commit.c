@@ -12,7 +12,7 @@
  * bench/run.sh turns into the table; see the printf at the end of each.
  *
  * The transaction is exactly what the CLI pays: keel_txn_begin (lock,
- * sweep, read, strict decode, clone), one field of one account changed,
+ * sweep, read, strict decode), one field of one account changed,
  * keel_txn_commit (encode, backup link, atomic replace with both fsyncs,
  * unlock). The floor writes the same bytes (the registry as it stands)
  * with open/write/fsync/close/rename/fsync(dir) in the same directory.

@@ -198,7 +198,7 @@ END {
     print "## 1 and 6. Commit vs floor, and scaling"
     print ""
     print "Keel commit = full transaction (lock, sweep, read, strict decode, " \
-        "clone, change one account, encode, backup link, atomic replace with " \
+        "change one account, encode, backup link, atomic replace with " \
         "both fsyncs, unlock). Floor = open/write/fsync/close/rename/fsync(dir) " \
         "of the same bytes in the same directory. full = every field of " \
         "DESIGN.md section 1 (~660 B/account); slim = {\"name\"} only (~54 B), " \
