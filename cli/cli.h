@@ -113,6 +113,13 @@ int cli_check_dir_safe(struct cli *c, int fd, const char *path);
 int cli_mkdir_p(struct cli *c, const char *path);
 void cli_join(char *out, size_t cap, const char *dir, const char *name);
 
+/* ---- signals.c ---- */
+/* Record SIGINT/SIGTERM/SIGHUP instead of dying (write commands). */
+void cli_signals_install(void);
+/* 1 (and the error E_INTERRUPTED, exit 128+signo recorded) if one of them
+   arrived; 0 otherwise. Called at every step boundary. */
+int cli_interrupted(struct cli *c);
+
 /* ---- util.c ---- */
 /* "2026-05-01T10:00:00.000Z" into buf[32]. */
 void cli_now_iso(char *buf, size_t cap);

@@ -124,6 +124,80 @@ static int scan_dir(struct cli *c, struct scan *s)
     return 0;
 }
 
+/* Temp files a killed keel left beside auth.json or `current`, when they
+   live outside the accounts directory (scanned above): the next write
+   command sweeps these too (G7). */
+static void scan_temps_beside(struct cli *c, const struct cli_file *f,
+                              int done_fd)
+{
+    struct stat a, b;
+    DIR *d;
+    struct dirent *e;
+    int fd;
+
+    if (f->dirfd < 0 || fstat(f->dirfd, &a) != 0)
+        return;
+    if (c->p.accounts_fd >= 0 && fstat(c->p.accounts_fd, &b) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+        return;
+    if (done_fd >= 0 && fstat(done_fd, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        return;
+    fd = openat(f->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        cli_warn(c, "W_DIR_UNREADABLE", "%s: cannot list the directory",
+                 f->dir);
+        return;
+    }
+    while ((e = readdir(d)) != NULL)
+        if (keel_is_temp_name(e->d_name, strlen(e->d_name)))
+            cli_warn(c, "W_TEMP_LEFT", "%s/%s is a temp file left by a "
+                     "killed writer; the next write command removes it",
+                     f->dir, e->d_name);
+    closedir(d);
+}
+
+/* sessions.json belongs to the Node tool: Keel never writes it, but a
+   damaged one is worth a word. */
+static void check_sessions(struct cli *c)
+{
+    struct cli_file f;
+    struct keel_err err;
+    char *buf = NULL;
+    size_t len = 0;
+    int failed = c->failed;
+
+    if (cli_split_path(c, c->p.session_map, &f) != 0 ||
+        cli_open_file_dir(c, &f, 0) != 0 || f.dirfd < 0) {
+        c->failed = failed;
+        if (f.dirfd >= 0)
+            close(f.dirfd);
+        return;
+    }
+    keel_err_clear(&err);
+    if (keel_read_file(f.dirfd, f.base, CLI_AUTH_SIZE_MAX * 8, &buf, &len,
+                       &err) != KEEL_OK) {
+        if (err.status != KEEL_E_NOT_FOUND)
+            cli_warn(c, "W_SESSIONS_UNREADABLE", "%s: cannot read it (%s); "
+                     "Keel does not use it", c->p.session_map,
+                     err.sys_errno ? strerror(err.sys_errno)
+                                   : keel_strerror(err.status));
+    } else {
+        cJSON *j = cJSON_ParseWithLength(buf, len + 1);
+
+        if (j == NULL || !cJSON_IsObject(j))
+            cli_warn(c, "W_SESSIONS_INVALID", "%s is not a JSON object; "
+                     "Keel never writes it (the Node tool's session map)",
+                     c->p.session_map);
+        cJSON_Delete(j);
+        free(buf);
+    }
+    close(f.dirfd);
+}
+
 static void check_accounts(struct cli *c, const struct keel_registry *reg,
                            const struct scan *s)
 {
@@ -260,8 +334,12 @@ int cmd_check(struct cli *c, int argc, char **argv)
     rc = cli_open_state(c, 0);
     if (rc == 0 && c->p.accounts_fd >= 0)
         rc = scan_dir(c, s);
-    if (rc == 0)
+    if (rc == 0) {
+        scan_temps_beside(c, &c->p.auth, -1);
+        scan_temps_beside(c, &c->p.current, c->p.auth.dirfd);
+        check_sessions(c);
         rc = cli_load(c, &reg);
+    }
     if (rc == 0) {
         check_accounts(c, reg, s);
         rc = check_live(c, reg);

@@ -26,7 +26,9 @@
 
 #define IMPORT_MAX 1024
 
-enum action { A_SKIP = 0, A_WRITE };
+/* A_REGISTER: the snapshot already holds these bytes but the registry
+   has no entry (an interrupted import or save): add the entry only. */
+enum action { A_SKIP = 0, A_WRITE, A_REGISTER };
 
 struct item {
     char name[KEEL_NAME_MAX + 1];
@@ -163,7 +165,7 @@ static int decide(struct cli *c, struct keel_txn *t, struct item *it,
         return c->exit_code;
     if (!old.missing && old.len == it->snap.len &&
         memcmp(old.buf, it->snap.buf, old.len) == 0) {
-        it->act = A_SKIP;
+        it->act = cli_has_account(t->reg, it->name) ? A_SKIP : A_REGISTER;
     } else if (!old.missing || cli_has_account(t->reg, it->name)) {
         cli_account_identity(t->reg, it->name, &old, &id);
         if (keel_claims_same(&id, &it->snap.claims) != 1 && !force)
@@ -173,7 +175,7 @@ static int decide(struct cli *c, struct keel_txn *t, struct item *it,
                           it->name, cli_claims_label(&id), it->path,
                           cli_claims_label(&it->snap.claims));
         else if (!force && !old.missing) {
-            it->act = A_SKIP;
+            it->act = cli_has_account(t->reg, it->name) ? A_SKIP : A_REGISTER;
             cli_warn(c, "W_IMPORT_KEPT",
                      "account %s already has other tokens of the same "
                      "login (maybe newer); kept them (--force replaces)",
@@ -190,7 +192,8 @@ static int apply(struct cli *c, struct keel_txn *t, struct item *it)
 
     if (it->act == A_SKIP)
         return 0;
-    if (cli_snap_write(c, it->name, it->snap.buf, it->snap.len) != 0) /* W1 */
+    if (it->act == A_WRITE &&
+        cli_snap_write(c, it->name, it->snap.buf, it->snap.len) != 0) /* W1 */
         return c->exit_code;
     keel_err_clear(&err);
     if (!cli_has_account(t->reg, it->name)) {
@@ -216,10 +219,11 @@ static int import(struct cli *c, struct keel_txn *t, const char *path,
     for (i = 0; rc == 0 && i < n; i++) {
         rc = apply(c, t, &items[i]);
         if (rc == 0) {
-            cJSON_AddItemToArray(items[i].act == A_WRITE ? arr : kept,
+            int done = items[i].act != A_SKIP;
+
+            cJSON_AddItemToArray(done ? arr : kept,
                                  cJSON_CreateString(items[i].name));
-            cli_say(c, "%s %s\n", items[i].act == A_WRITE ? "imported"
-                                                          : "unchanged",
+            cli_say(c, "%s %s\n", done ? "imported" : "unchanged",
                     items[i].name);
         }
     }

@@ -61,7 +61,8 @@ static int remove_all(struct cli *c, struct keel_txn *t, const char **names,
             return c->exit_code;
     for (i = 0; i < n; i++) {                                  /* W1 */
         cli_snapshot_file(names[i], file, sizeof file);
-        if (cli_unlink(c, c->p.accounts_fd, c->p.accounts_dir, file) != 0)
+        if (cli_unlink(c, KEEL_STEP_CLI_UNLINK_SNAPSHOT, c->p.accounts_fd,
+                       c->p.accounts_dir, file) != 0)
             return c->exit_code;
     }
     if (cli_current_read(c, cur, sizeof cur) != 0)

@@ -68,7 +68,8 @@ static int move_files(struct cli *c, const char *from, const char *to)
         char file[NAME_MAX + 1];
 
         cli_snapshot_file(from, file, sizeof file);
-        rc = cli_unlink(c, c->p.accounts_fd, c->p.accounts_dir, file); /* W3 */
+        rc = cli_unlink(c, KEEL_STEP_CLI_UNLINK_SNAPSHOT,           /* W3 */
+                        c->p.accounts_fd, c->p.accounts_dir, file);
     }
     cli_snap_free(&o);
     cli_snap_free(&n);

@@ -16,16 +16,18 @@
 #include "regtxn.h"
 #include "state.h"
 
+/* W1. live: the live auth.json as read (the caller frees it). */
 static int save_back(struct cli *c, struct keel_txn *t, int force,
-                     char *owner, size_t cap)
+                     char *owner, size_t cap, struct cli_snap *live_out)
 {
     struct cli_snap live;
     enum cli_owner who;
     int rc;
 
     owner[0] = '\0';
-    if (cli_auth_read(c, &live) != 0)
+    if (cli_auth_read(c, live_out) != 0)
         return c->exit_code;
+    live = *live_out;
     if (live.missing)
         return 0;
     rc = cli_find_owner(c, t->reg, &live, owner, cap, &who);
@@ -52,13 +54,19 @@ static int save_back(struct cli *c, struct keel_txn *t, int force,
     } else if (rc == 0) {
         owner[0] = '\0'; /* identical to its snapshot: nothing to save */
     }
-    cli_snap_free(&live);
     return rc;
+}
+
+static int same_bytes(const struct cli_snap *a, const struct cli_snap *b)
+{
+    return !a->missing && !b->missing && a->len == b->len &&
+           memcmp(a->buf, b->buf, a->len) == 0;
 }
 
 static int use(struct cli *c, struct keel_txn *t, const char *name, int force)
 {
-    struct cli_snap target;
+    struct cli_snap target, live = {0};
+    const struct cli_snap *install;
     struct keel_err err;
     char owner[KEEL_NAME_MAX + 1], prev[KEEL_NAME_MAX + 1] = "";
     int rc;
@@ -87,10 +95,14 @@ static int use(struct cli *c, struct keel_txn *t, const char *name, int force)
         cJSON_AddStringToObject(c->data, "previous", prev);
     else
         cJSON_AddNullToObject(c->data, "previous");
-    rc = save_back(c, t, force, owner, sizeof owner);
-    if (rc == 0)
+    rc = save_back(c, t, force, owner, sizeof owner, &live);
+    /* When the live tokens are NAME's own (refreshed), W1 just saved them
+       into NAME.json: they are what NAME's snapshot now holds, and the
+       stale bytes read above must not be installed over them. */
+    install = owner[0] && strcmp(owner, name) == 0 ? &live : &target;
+    if (rc == 0 && !same_bytes(&live, install))
         rc = cli_write(c, c->p.auth.dirfd, c->p.auth.dir,     /* W2 */
-                       c->p.auth.base, target.buf, target.len);
+                       c->p.auth.base, install->buf, install->len);
     if (rc == 0)
         rc = cli_current_write(c, name);                      /* W3 */
     keel_err_clear(&err);
@@ -108,6 +120,7 @@ static int use(struct cli *c, struct keel_txn *t, const char *name, int force)
             cJSON_AddNullToObject(c->data, "savedBack");
     }
     cli_snap_free(&target);
+    cli_snap_free(&live);
     return rc;
 }
 

@@ -176,12 +176,42 @@ int cli_fail_kernel(struct cli *c, const struct keel_err *e, const char *dir)
         cli_join(path, sizeof path, dir, e->file);
     else
         snprintf(path, sizeof path, "%s", dir);
-    if (e->status == KEEL_E_CORRUPT && e->step == KEEL_STEP_DECODE)
+    /* the registry over its size cap is a registry defect too (kind limit,
+       exit 7), like one nested too deep */
+    if (e->status == KEEL_E_CORRUPT &&
+        (e->step == KEEL_STEP_DECODE ||
+         (e->file != NULL && strcmp(e->file, "registry.json") == 0)))
         return fail_corrupt(c, e, path);
     if (e->status == KEEL_E_CORRUPT)
         return cli_fail(c, CLI_EXIT_OTHER, "E_FILE_TOO_LARGE", NULL,
                         "%s is larger than the %lld bytes Keel reads", path,
                         e->offset);
+    if (e->status == KEEL_E_SYMLINK ||
+        (e->status == KEEL_E_SYS && e->sys_errno == ELOOP)) {
+        /* O_NOFOLLOW refused it, or the target check saw a link (G8) */
+        cli_fail(c, CLI_EXIT_OTHER, "E_SYMLINK",
+                 "Keel never reads or writes through a symlink in its state; "
+                 "replace the link by the file it points to",
+                 "%s is a symbolic link: refusing to follow it", path);
+        d = details(c);
+        cJSON_AddStringToObject(d, "file", path);
+        if (e->step != KEEL_STEP_NONE)
+            cJSON_AddStringToObject(d, "step", keel_step_name(e->step));
+        return c->exit_code;
+    }
+    if (e->status == KEEL_E_INVALID && (e->step == KEEL_STEP_READ_STAT ||
+                                      e->step == KEEL_STEP_CHECK_TARGET)) {
+        /* a directory, FIFO or device where a file belongs */
+        cli_fail(c, CLI_EXIT_OTHER, "E_NOT_A_FILE",
+                 "move it out of the way; Keel only reads and replaces "
+                 "regular files",
+                 "%s: cannot %s: not a regular file", path,
+                 keel_step_phrase(e->step));
+        d = details(c);
+        cJSON_AddStringToObject(d, "file", path);
+        cJSON_AddStringToObject(d, "step", keel_step_name(e->step));
+        return c->exit_code;
+    }
     for (i = 0; i < sizeof status_map / sizeof status_map[0]; i++)
         if (status_map[i].status == e->status)
             m = &status_map[i];

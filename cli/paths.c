@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../kernel/sys.h"
 #include "cli.h"
 
 void cli_join(char *out, size_t cap, const char *dir, const char *name)
@@ -133,10 +134,56 @@ int cli_paths_resolve(struct cli *c)
     return 0;
 }
 
+/* A directory mkdir just created: set 0700 exactly (the umask may have
+   taken bits away, G8), then fsync it (its mode) and its parent (its entry):
+   without the parent's fsync a power cut can drop the new directory, and
+   with it an acknowledged first save, on a file system that journals each
+   directory separately (G2; spec/cli-order.md). */
+static int settle_new_dir(struct cli *c, const char *path, size_t slash)
+{
+    struct keel_err err;
+    int fd, r;
+
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return cli_fail(c, CLI_EXIT_OTHER, "E_IO", NULL,
+                        "%s: cannot open the new directory: %s", path,
+                        strerror(errno));
+    if (fchmod(fd, 0700) != 0) {
+        r = errno;
+        close(fd);
+        return cli_fail(c, CLI_EXIT_OTHER, "E_IO", NULL,
+                        "%s: cannot set mode 0700: %s", path, strerror(r));
+    }
+    r = keel_sys_fsync(KEEL_STEP_CLI_FSYNC_MKDIR, fd);
+    close(fd);
+    if (r == 0) {
+        char parent[PATH_MAX];
+        int pfd;
+
+        /* "/x": the parent is "/" */
+        memcpy(parent, path, slash == 0 ? 1 : slash);
+        parent[slash == 0 ? 1 : slash] = '\0';
+        pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (pfd < 0)
+            r = -errno;
+        else {
+            r = keel_sys_fsync(KEEL_STEP_CLI_FSYNC_MKDIR, pfd);
+            close(pfd);
+        }
+    }
+    if (r < 0) {
+        keel_err_clear(&err);
+        keel_err_set(&err, KEEL_E_SYS, KEEL_STEP_CLI_FSYNC_MKDIR, -r, path);
+        return cli_fail_kernel(c, &err, path);
+    }
+    return 0;
+}
+
 int cli_mkdir_p(struct cli *c, const char *path)
 {
     char buf[PATH_MAX];
-    size_t i, n = strlen(path);
+    size_t i, n = strlen(path), last = 0;
 
     if (n == 0 || n >= sizeof buf)
         return cli_fail(c, CLI_EXIT_OTHER, "E_PATH", NULL, "bad directory path");
@@ -145,19 +192,17 @@ int cli_mkdir_p(struct cli *c, const char *path)
         if (buf[i] != '/' && buf[i] != '\0')
             continue;
         buf[i] = '\0';
-        if (mkdir(buf, 0700) == 0) {
-            /* the umask may have taken bits away: 0700 exactly (G8) */
-            if (chmod(buf, 0700) != 0)
-                return cli_fail(c, CLI_EXIT_OTHER, "E_IO", NULL,
-                                "%s: cannot set mode 0700: %s", buf,
-                                strerror(errno));
-        } else if (errno != EEXIST) {
+        if (i > last + 1 && mkdir(buf, 0700) == 0) {
+            if (settle_new_dir(c, buf, last) != 0)
+                return c->exit_code;
+        } else if (i > last + 1 && errno != EEXIST) {
             return cli_fail(c, CLI_EXIT_OTHER, "E_IO", NULL,
                             "%s: cannot create directory: %s", buf,
                             strerror(errno));
         }
         if (i < n)
             buf[i] = '/';
+        last = i;
     }
     return 0;
 }

@@ -44,6 +44,8 @@ int cli_write(struct cli *c, int dirfd, const char *dir, const char *name,
     struct keel_err err;
 
     keel_err_clear(&err);
+    if (cli_interrupted(c))
+        return c->exit_code;
     /* 0600 from the temp's creation; fsync before rename, dir after (G2) */
     if (keel_atomic_replace(dirfd, name, buf, len, 0600, &err) != KEEL_OK) {
         if (err.file == NULL)
@@ -53,21 +55,21 @@ int cli_write(struct cli *c, int dirfd, const char *dir, const char *name,
     return 0;
 }
 
-int cli_unlink(struct cli *c, int dirfd, const char *dir, const char *name)
+int cli_unlink(struct cli *c, keel_step step, int dirfd, const char *dir,
+               const char *name)
 {
     struct keel_err err;
     int rc;
 
     keel_err_clear(&err);
-    rc = keel_sys_unlinkat(KEEL_STEP_NONE, dirfd, name);
+    if (cli_interrupted(c))
+        return c->exit_code;
+    rc = keel_sys_unlinkat(step, dirfd, name);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0) {
-        char path[PATH_MAX];
-
-        cli_join(path, sizeof path, dir, name);
-        return cli_fail(c, CLI_EXIT_OTHER, "E_IO", NULL,
-                        "%s: cannot unlink: %s", path, strerror(-rc));
+        keel_err_set(&err, KEEL_E_SYS, step, -rc, name);
+        return cli_fail_kernel(c, &err, dir);
     }
     /* the unlink is durable only once the directory is (G2) */
     rc = keel_sys_fsync(KEEL_STEP_FSYNC_DIR, dirfd);
@@ -170,7 +172,8 @@ int cli_current_write(struct cli *c, const char *name)
         return c->exit_code;
     if (name == NULL)
         return now[0] == '\0' ? 0
-                              : cli_unlink(c, c->p.current.dirfd,
+                              : cli_unlink(c, KEEL_STEP_CLI_UNLINK_CURRENT,
+                                           c->p.current.dirfd,
                                            c->p.current.dir, c->p.current.base);
     if (strcmp(now, name) == 0)
         return 0;

@@ -27,8 +27,11 @@ int cli_read(struct cli *c, int dirfd, const char *dir, const char *name,
 /* Atomically replace name in dirfd with buf, mode 0600. */
 int cli_write(struct cli *c, int dirfd, const char *dir, const char *name,
               const char *buf, size_t len);
-/* Unlink name in dirfd (a missing file is fine) and fsync the directory. */
-int cli_unlink(struct cli *c, int dirfd, const char *dir, const char *name);
+/* Unlink name in dirfd (a missing file is fine) and fsync the directory.
+   step names the failpoint and the message's verb
+   (KEEL_STEP_CLI_UNLINK_SNAPSHOT, KEEL_STEP_CLI_UNLINK_CURRENT). */
+int cli_unlink(struct cli *c, keel_step step, int dirfd, const char *dir,
+               const char *name);
 
 /* A snapshot's bytes and claims. *missing = 1 if there is none. */
 struct cli_snap {

@@ -83,6 +83,9 @@ const char *keel_step_name(keel_step step)
     case KEEL_STEP_BACKUP_UNLINK: return "keel/txn/backup_unlink";
     case KEEL_STEP_BACKUP_LINK: return "keel/txn/backup_link";
     case KEEL_STEP_RECOVER_ASIDE: return "keel/txn/recover_aside";
+    case KEEL_STEP_CLI_UNLINK_SNAPSHOT: return "keel/cli/unlink_snapshot";
+    case KEEL_STEP_CLI_UNLINK_CURRENT: return "keel/cli/unlink_current";
+    case KEEL_STEP_CLI_FSYNC_MKDIR: return "keel/cli/fsync_mkdir";
     default: return "unknown";
     }
 }
@@ -118,6 +121,9 @@ const char *keel_step_phrase(keel_step step)
     case KEEL_STEP_BACKUP_UNLINK: return "remove the old backup";
     case KEEL_STEP_BACKUP_LINK: return "keep the previous registry as backup";
     case KEEL_STEP_RECOVER_ASIDE: return "set the damaged registry aside";
+    case KEEL_STEP_CLI_UNLINK_SNAPSHOT: return "remove the snapshot";
+    case KEEL_STEP_CLI_UNLINK_CURRENT: return "remove the current file";
+    case KEEL_STEP_CLI_FSYNC_MKDIR: return "fsync a new directory and its parent";
     default: return "unknown step";
     }
 }

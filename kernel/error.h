@@ -82,6 +82,10 @@ typedef enum keel_step {
     KEEL_STEP_BACKUP_UNLINK,  /* unlinkat registry.json.bak */
     KEEL_STEP_BACKUP_LINK,    /* linkat registry.json -> registry.json.bak */
     KEEL_STEP_RECOVER_ASIDE,  /* linkat damaged registry -> aside name */
+    /* the keel CLI's own file operations (cli/state.c, cli/paths.c) */
+    KEEL_STEP_CLI_UNLINK_SNAPSHOT, /* unlinkat an account's snapshot */
+    KEEL_STEP_CLI_UNLINK_CURRENT,  /* unlinkat the `current` file */
+    KEEL_STEP_CLI_FSYNC_MKDIR,     /* fsync a created directory and its parent */
     KEEL_STEP_COUNT
 } keel_step;
 

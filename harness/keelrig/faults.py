@@ -57,7 +57,11 @@ ERRNOS_FOR = {
     "keel/txn/backup_unlink": _UNLINK,
     "keel/txn/backup_link": _MOVE,
     "keel/txn/recover_aside": _MOVE,
-    # cli_unlink's unlinkat passes KEEL_STEP_NONE: its failpoint is "none"
+    # the CLI's own steps (cli/state.c, cli/paths.c)
+    "keel/cli/unlink_snapshot": _UNLINK,
+    "keel/cli/unlink_current": _UNLINK,
+    "keel/cli/fsync_mkdir": _SYNC,
+    # before they had names, cli_unlink's unlinkat was the point "none"
     "none": _UNLINK,
 }
 # The kernel retries EINTR (and continues short writes) at these points:
@@ -70,7 +74,8 @@ MUST_FAIL = {"keel/atomic/check_target", "keel/atomic/open_temp",
              "keel/atomic/close", "keel/atomic/rename",
              "keel/atomic/fsync_dir", "keel/lock/open", "keel/lock/flock",
              "keel/lock/create", "keel/lock/write", "keel/txn/backup_link",
-             "keel/txn/backup_unlink", "none"}
+             "keel/txn/backup_unlink", "keel/cli/unlink_snapshot",
+             "keel/cli/unlink_current", "keel/cli/fsync_mkdir", "none"}
 # After the registry's rename: a failure here may leave the new registry
 # in place while the command reports the failure (fsync(dir): "replaced,
 # not durable", G9; releasing the lock).

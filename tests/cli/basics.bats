@@ -82,6 +82,7 @@ setup() { setup_home; }
 
 @test "missing_home_without_override_fails_cleanly" {
     run --separate-stderr env -u HOME -u CODEX_AUTH_CODEX_DIR "$KEEL" list
+    no_secrets
     [ "$status" -eq 1 ]
     [[ "$stderr" == *HOME* ]]
 }

@@ -74,6 +74,30 @@ no_secrets() {
     done <"$SECRETS"
 }
 
+# need_fiu_run: skip unless keel runs under fiu-run (libfiu's preload with
+# fault injection); the ASan build crashes under that preload.
+need_fiu_run() {
+    command -v fiu-run >/dev/null || skip "fiu-run not installed"
+    ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+        fiu-run -x -f "" "$KEEL" --version >/dev/null 2>&1 ||
+        skip "this keel build does not run under fiu-run's preload (ASan?)"
+}
+
+# no_secrets_in FILE...: the same check for output captured in files (keel
+# run in the background, or under a umask/ulimit wrapper).
+no_secrets_in() {
+    local f s
+    for f in "$@"; do
+        while read -r s; do
+            [ -n "$s" ] || continue
+            if grep -qF -- "$s" "$f"; then
+                echo "a planted token leaked into keel's output ($f)" >&2
+                return 1
+            fi
+        done <"$SECRETS"
+    done
+}
+
 # k ARGS...: run keel (stdout in $output, stderr in $stderr), then check
 # that no secret leaked. Never fails on keel's exit status itself.
 k() {

@@ -29,7 +29,8 @@ PY
     login_work
     rm -rf "$ACC"
     export CODEX_AUTH_ACCOUNTS_DIR="$HOME/deep/er/accounts"
-    (umask 0277 && "$KEEL" save work >/dev/null)
+    (umask 0277 && "$KEEL" save work >"$BATS_TEST_TMPDIR/out" 2>&1)
+    no_secrets_in "$BATS_TEST_TMPDIR/out"
     [ "$(mode_of "$HOME/deep")" = 700 ]
     [ "$(mode_of "$HOME/deep/er/accounts")" = 700 ]
     [ "$(mode_of "$HOME/deep/er/accounts/work.json")" = 600 ]
