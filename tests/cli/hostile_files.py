@@ -163,6 +163,21 @@ def rss_kb(cmd):
     return p, ru.ru_maxrss, time.time() - t
 
 
+# Memory bound for one command on a registry of n bytes: the process's own
+# baseline (peak RSS of `keel --version`) plus 16x the file plus 8 MB. The
+# sanitizer build (build/asan/keel) adds redzones and quarantine to every
+# allocation: there the allowance above the baseline is tripled.
+SANITIZED = os.path.basename(os.path.dirname(os.path.abspath(KEEL))) == "asan"
+_baseline = []
+
+
+def rss_limit_kb(nbytes):
+    if not _baseline:
+        _baseline.append(rss_kb([KEEL, "--version"])[1])
+    allowance = 16 * nbytes // 1024 + 8 * 1024
+    return _baseline[0] + (3 if SANITIZED else 1) * allowance
+
+
 def case_limits(home):
     acc = os.path.join(home, ".codex", "accounts")
     reg = os.path.join(acc, "registry.json")
@@ -217,13 +232,14 @@ def case_limits(home):
                                % (label, args[0], str(env)[:200]))
                 if open(reg, "rb").read() != before:
                     bad.append("%s: refused registry was changed" % label)
-            limit = 16 * len(data) // 1024 + 8 * 1024
+            limit = rss_limit_kb(len(data))
             if kb > limit:
                 bad.append("%s: keel %s peak RSS %d kB > %d kB" % (label, args[0], kb, limit))
 
 
 def case_many(home):
-    """10,000 accounts: every command works in bounded time and memory."""
+    """10,000 accounts: every command works, in bounded memory (time is
+    not asserted: tests never assert on wall time; make bench measures)."""
     acc = os.path.join(home, ".codex", "accounts")
     reg = os.path.join(acc, "registry.json")
     d = json.load(open(reg))
@@ -239,13 +255,11 @@ def case_many(home):
     for args in (["list"], ["check"], ["config", "api", "--disable"],
                  ["rename", "user00000", "renamed"], ["remove", "user00001"],
                  ["use", "home"], ["save", "home"]):
-        p, kb, secs = rss_kb([KEEL, "--json"] + args)
+        p, kb, _ = rss_kb([KEEL, "--json"] + args)
         env = json.loads(p.stdout)
         if not env["ok"]:
             bad.append("10000 accounts: keel %s failed: %s" % (args[0], env["error"]["message"][:200]))
-        if secs > 10:
-            bad.append("10000 accounts: keel %s took %.1f s" % (args[0], secs))
-        limit = 16 * len(data) // 1024 + 8 * 1024
+        limit = rss_limit_kb(len(data))
         if kb > limit:
             bad.append("10000 accounts: keel %s peak RSS %d kB > %d kB" % (args[0], kb, limit))
     d = json.load(open(reg))
