@@ -7,7 +7,8 @@
 # checkout's parent; the project is $SRC/keel unless run from inside it) and
 # $OUT. For every target fuzz/fuzz_<t>.c it writes $OUT/fuzz_<t>, the seed
 # corpus $OUT/fuzz_<t>_seed_corpus.zip (seeds, regressions and kept corpus)
-# and the dictionary $OUT/fuzz_<t>.dict. Needs libcjson-dev and zip.
+# and the dictionary $OUT/fuzz_<t>.dict. Needs libcjson-dev, libfiu-dev
+# (fuzz_faults) and zip.
 #
 # Local smoke test (make fuzz-smoke): CC=clang CFLAGS="-fsanitize=address"
 # LIB_FUZZING_ENGINE=-fsanitize=fuzzer OUT=build/ossfuzz fuzz/build.sh

@@ -314,3 +314,71 @@ write('writepath', 'recover-good-backup', pair(broken, valid['two.json']));
 write('writepath', 'recover-bad-backup', pair(broken, broken));
 write('writepath', 'recover-empty-both', pair('', ''));
 write('writepath', 'recover-missing-registry-bad', pair(reject['dup-account'], valid['one.json']));
+
+// ---- faults: 5 header bytes, then registry [NUL backup] ----------------------
+// h[0] step (enum keel_step, kernel/error.h: KEEL_STEP_COUNT is 28 today;
+// the target takes it modulo the count), h[1] injected value (index into
+// its table: 0 EIO, 1 ENOSPC, 3 EINTR, 11 ENOENT, 12 EEXIST, 15 short
+// write), h[2] first failing hit | (hits - 1) << 4, h[3] operation |
+// temps << 3 | guard << 5 | absent << 6, h[4] interop file (0 none).
+// See fuzz/fuzz_faults.c.
+
+const STEPS = 28;
+const OPS = 8;
+const fhdr = (step, info, when, op, lockf) => Buffer.from([step, info, when, op, lockf]);
+const fseed = (h, reg, bak) => bak === undefined
+  ? Buffer.concat([h, Buffer.from(reg)])
+  : Buffer.concat([h, Buffer.from(reg), Buffer.from([0]), Buffer.from(bak)]);
+const small = valid['two.json'];
+// every step under every operation: EIO on the first hit
+for (let s = 0; s < STEPS; s++) {
+  for (let op = 0; op < OPS; op++) {
+    const bak = op === 4 ? small : undefined;
+    const reg = op === 4 ? broken : small;
+    write('faults', `s${s}-op${op}-eio`, fseed(fhdr(s, 0, 0, op | (1 << 3), 0), reg, bak));
+  }
+  // short writes, later hits, repeated EINTR, implausible errnos
+  write('faults', `s${s}-commit-short`, fseed(fhdr(s, 15, 0, 0, 0), small));
+  write('faults', `s${s}-commit-hit2`, fseed(fhdr(s, 1, 1, 0, 0), small));
+  write('faults', `s${s}-commit-eintr-all`, fseed(fhdr(s, 3, 0xf0, 0, 0), small));
+  write('faults', `s${s}-commit-enoent`, fseed(fhdr(s, 11, 0, 0, 0), small));
+  write('faults', `s${s}-commit-eexist`, fseed(fhdr(s, 12, 0, 0, 0), small));
+  // with a stale interop file to read and reap, and temps to sweep
+  write('faults', `s${s}-commit-stale-lock`, fseed(fhdr(s, 0, 0, 0 | (2 << 3), 1), small));
+}
+// interop payloads: pid kinds x at kinds, compact/spaced, trailing junk
+for (let p = 0; p < 8; p++) {
+  for (let a = 0; a < 4; a++) {
+    write('faults', `lockfile-p${p}-a${a}`, fseed(fhdr(0, 0, 0, 5, 0x80 | p | (a << 3) | ((p & 1) << 5) | ((a & 1) << 6)), small));
+  }
+}
+write('faults', 'guard-held', fseed(fhdr(0, 0, 0, 0 | (1 << 5), 0), small));
+write('faults', 'absent-commit', fseed(fhdr(0, 0, 0, 0 | (1 << 6), 0), ''));
+write('faults', 'absent-commit-fault', fseed(fhdr(7, 0, 0, 0 | (1 << 6), 0), ''));
+write('faults', 'corrupt-commit', fseed(fhdr(0, 0, 0, 0, 0), broken));
+write('faults', 'large-commit-short', fseed(fhdr(3, 15, 0x30, 0, 0), valid['hundred.json'] || small));
+// registry.json as a symlink / a directory, recover without a backup or
+// without a registry, the aside name taken, a lock wait, EINTR on reading a
+// stale interop file
+for (const op of [0, 3, 4, 5, 7]) {
+  write('faults', `symlink-op${op}`, fseed(fhdr(0, 0, 0, op | (2 << 6), 0), small));
+  write('faults', `symlink-op${op}-enoent`, fseed(fhdr(20, 11, 0, op | (2 << 6), 0), small));
+  write('faults', `dir-op${op}`, fseed(fhdr(0, 0, 0, op | (3 << 6), 0), small));
+  write('faults', `dir-op${op}-enoent`, fseed(fhdr(20, 11, 0, op | (3 << 6), 0), small));
+}
+write('faults', 'recover-no-backup', fseed(fhdr(0, 0, 0, 4, 0), broken));
+write('faults', 'recover-absent-good-backup', fseed(fhdr(0, 0, 0, 4 | (1 << 6), 0), '', small));
+write('faults', 'recover-aside-eexist', fseed(fhdr(27, 12, 0, 4, 0), broken, small));
+write('faults', 'recover-aside-eexist-all', fseed(fhdr(27, 12, 0xf0, 4, 0), broken, small));
+write('faults', 'live-holder-wait', fseed(fhdr(0, 0, 0, 0, 0x80 | 2), small));
+write('faults', 'guard-held-wait', fseed(fhdr(0, 0, 0, 0 | (1 << 5), 0x80), small));
+for (const n of [0x00, 0x20, 0xf0]) {
+  write('faults', `stale-lock-read-eintr-${n}`, fseed(fhdr(14, 3, n, 0, 1), small));
+  write('faults', `stale-lock-read-eio-${n}`, fseed(fhdr(14, 0, n | 1, 0, 1), small));
+}
+// a no-op commit: canonical bytes stay untouched, a non-canonical file is
+// rewritten canonically, an absent registry stays absent
+write('faults', 'nochange-canonical', fseed(fhdr(0, 0, 0, 1, 0), small));
+write('faults', 'nochange-noncanonical', fseed(fhdr(0, 0, 0, 1, 0), valid['compact.json']));
+write('faults', 'nochange-noncanonical-fsync', fseed(fhdr(5, 0, 0, 1, 0), valid['compact.json']));
+write('faults', 'nochange-absent', fseed(fhdr(0, 0, 0, 1 | (1 << 6), 0), ''));

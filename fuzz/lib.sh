@@ -7,8 +7,12 @@
 #     object directory per OUTDIR; DRIVER is fuzz/afl_main.c, or "" when
 #     LDFLAGS brings its own main (libFuzzer). Target code gets $FUZZ_WARN;
 #     kernel code is other people's and gets no -Werror here.
+#     Targets in FUZZ_FIU_TARGETS (fuzz_faults) are built, kernel included,
+#     with -DFIU_ENABLE (the libfiu failpoints of kernel/sys.c) into their
+#     own object directory OUTDIR/obj/fiu, and linked with -lfiu.
 
-FUZZ_TARGETS=${FUZZ_TARGETS:-"decode roundtrip merge claims lockpayload writepath"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"decode roundtrip merge claims lockpayload writepath faults"}
+FUZZ_FIU_TARGETS="faults"
 FUZZ_WARN="-Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla"
 # -U_FORTIFY_SOURCE as everywhere in Keel (Makefile); gc-sections so that a
 # kernel function no target calls may be unfinished while fuzzing goes on.
@@ -51,13 +55,18 @@ fuzz_build_all() {
         _drvobj=$(fuzz_obj "$_cc" "$FUZZ_BASE $FUZZ_WARN $_cflags" "$_out/obj" "$_drv") || return 1
     fi
     for _t in $FUZZ_TARGETS; do
-        _objs=$(fuzz_obj "$_cc" "$FUZZ_BASE $FUZZ_WARN $_cflags" "$_out/obj" "fuzz/fuzz_$_t.c") || return 1
+        _od="$_out/obj" _fi="" _libs="$FUZZ_LIBS"
+        case " $FUZZ_FIU_TARGETS " in
+        *" $_t "*) _od="$_out/obj/fiu" _fi="-DFIU_ENABLE" _libs="$FUZZ_LIBS -lfiu" ;;
+        esac
+        mkdir -p "$_od"
+        _objs=$(fuzz_obj "$_cc" "$FUZZ_BASE $FUZZ_WARN $_fi $_cflags" "$_od" "fuzz/fuzz_$_t.c") || return 1
         for _s in $(fuzz_sources "$_t"); do
-            _x=$(fuzz_obj "$_cc" "$FUZZ_BASE $_cflags" "$_out/obj" "$_s") || return 1
+            _x=$(fuzz_obj "$_cc" "$FUZZ_BASE $_fi $_cflags" "$_od" "$_s") || return 1
             _objs="$_objs $_x"
         done
         # shellcheck disable=SC2086
-        $_cc $_cflags $_ldflags -Wl,--gc-sections -o "$_out/fuzz_$_t" $_objs $_drvobj $FUZZ_LIBS || return 1
+        $_cc $_cflags $_ldflags -Wl,--gc-sections -o "$_out/fuzz_$_t" $_objs $_drvobj $_libs || return 1
     done
 }
 

@@ -7,6 +7,9 @@
 #   FUZZ_TARGETS=...   a subset of targets (default: all, see fuzz/lib.sh)
 #   FUZZ_KEEP_CORPUS=1 afterwards, afl-cmin the queue into fuzz/corpus/<t>/
 #                      (which fuzz-replay and fuzz-cov then run too)
+#   FUZZ_OUT=build/fuzz build and campaign directory; give two concurrent
+#                      runs (disjoint FUZZ_TARGETS) different ones, e.g.
+#                      FUZZ_JOBS=1 on a 2-core machine
 #
 # Builds every target with afl-clang-fast (build/fuzz/afl/), plus a copy
 # instrumented in kernel/ (and cli/claims.c) only (build/fuzz/afl-kernel/),
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.."
 SECS=${FUZZ_SECONDS:-600}
 JOBS=${FUZZ_JOBS:-$(nproc)}
 AFL_CC=${AFL_CC:-afl-clang-fast}
-OUT=build/fuzz
+OUT=${FUZZ_OUT:-build/fuzz}
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
 export AFL_NO_AFFINITY=1 AFL_QUIET=1 AFL_SKIP_CRASHES=1
 
