@@ -276,9 +276,10 @@ static void run_children(struct fx *f, int (*fn)(struct fx *, int))
     }
 }
 
-/* Load without the lock, change, and commit with the 3-way merge: the
-   path that loses updates if the merge or the lock is wrong. */
-static int add_own(struct fx *f, int k)
+/* Writer k's EACH accounts, one commit each: load without the lock, add
+   (or remove) the account, and commit with the 3-way merge - the path
+   that loses updates if the merge or the lock is wrong. */
+static int own_accounts(struct fx *f, int k, int remove)
 {
     for (int i = 0; i < EACH; i++) {
         char name[32];
@@ -290,7 +291,9 @@ static int add_own(struct fx *f, int k)
             return 10;
         struct keel_registry *mine = keel_registry_clone(base);
         snprintf(name, sizeof name, "p%d-%03d", k, i);
-        if (keel_registry_add(mine, name, NULL, &e) != KEEL_OK)
+        keel_status st = remove ? keel_registry_remove(mine, name, &e)
+                                : keel_registry_add(mine, name, NULL, &e);
+        if (st != KEEL_OK)
             return 11;
         if (keel_commit_changes(f->dirfd, base, mine, 30000, NULL, &e) !=
             KEEL_OK)
@@ -301,27 +304,14 @@ static int add_own(struct fx *f, int k)
     return 0;
 }
 
+static int add_own(struct fx *f, int k)
+{
+    return own_accounts(f, k, 0);
+}
+
 static int remove_own(struct fx *f, int k)
 {
-    for (int i = 0; i < EACH; i++) {
-        char name[32];
-        struct keel_registry *base = NULL;
-        struct keel_err e;
-        int existed;
-        keel_err_clear(&e);
-        if (keel_registry_load(f->dirfd, &base, &existed, NULL, &e) != KEEL_OK)
-            return 10;
-        struct keel_registry *mine = keel_registry_clone(base);
-        snprintf(name, sizeof name, "p%d-%03d", k, i);
-        if (keel_registry_remove(mine, name, &e) != KEEL_OK)
-            return 11;
-        if (keel_commit_changes(f->dirfd, base, mine, 30000, NULL, &e) !=
-            KEEL_OK)
-            return 12;
-        keel_registry_free(base);
-        keel_registry_free(mine);
-    }
-    return 0;
+    return own_accounts(f, k, 1);
 }
 
 static void four_writers_adding_200_each_end_with_800(void **state)
