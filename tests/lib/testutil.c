@@ -24,6 +24,25 @@ int tu_mkdtemp(char *buf, size_t cap)
     return fd;
 }
 
+int tu_fx_setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    if (f == NULL)
+        abort();
+    f->dirfd = tu_mkdtemp(f->path, sizeof f->path);
+    *state = f;
+    return 0;
+}
+
+int tu_fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    close(f->dirfd);
+    tu_rmtree(f->path);
+    free(f);
+    return 0;
+}
+
 void tu_rmtree(const char *path)
 {
     char cmd[4200];

@@ -8,6 +8,16 @@
 
 #include <stddef.h>
 
+/* The scratch-directory fixture of the unit tests: cmocka setup and
+   teardown functions that create and remove one fresh directory per test;
+   *state points at a struct fx. */
+struct fx {
+    char path[512];
+    int dirfd;
+};
+int tu_fx_setup(void **state);
+int tu_fx_teardown(void **state);
+
 /* A fresh directory under $TMPDIR (or /tmp); path copied into buf. Returns
    an O_DIRECTORY fd for it. Aborts the test program on failure. */
 int tu_mkdtemp(char *buf, size_t cap);

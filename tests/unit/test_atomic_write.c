@@ -29,27 +29,12 @@
 static const char OLD[] = "{\n  \"version\": 1\n}\n";
 static const char NEW[] = "{\n  \"version\": 1,\n  \"accounts\": {}\n}\n";
 
-struct fx {
-    char path[512];
-    int dirfd;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    f->dirfd = tu_mkdtemp(f->path, sizeof f->path);
-    *state = f;
-    return 0;
-}
+#define setup tu_fx_setup
 
 static int teardown(void **state)
 {
-    struct fx *f = *state;
     fiu_disable("keel/*");
-    close(f->dirfd);
-    tu_rmtree(f->path);
-    free(f);
-    return 0;
+    return tu_fx_teardown(state);
 }
 
 static void assert_file(int dirfd, const char *name, const char *want)

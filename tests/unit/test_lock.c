@@ -24,27 +24,8 @@
 #include "../../kernel/lock.h"
 #include "../lib/testutil.h"
 
-struct fx {
-    char path[512];
-    int dirfd;
-};
-
-static int setup(void **state)
-{
-    struct fx *f = calloc(1, sizeof *f);
-    f->dirfd = tu_mkdtemp(f->path, sizeof f->path);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fx *f = *state;
-    close(f->dirfd);
-    tu_rmtree(f->path);
-    free(f);
-    return 0;
-}
+#define setup tu_fx_setup
+#define teardown tu_fx_teardown
 
 /* A pid that is certainly dead: a child that has exited and been reaped. */
 static pid_t dead_pid(void)
