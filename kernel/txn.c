@@ -182,7 +182,9 @@ keel_status keel_txn_commit(struct keel_txn *t, struct keel_err *err)
         err->file = KEEL_REGISTRY_FILE;
     } else {
         /* Nothing changed: write nothing, so a no-op leaves the bytes (and
-           the backup) exactly as they were. */
+           the backup) exactly as they were. A file that is not in the
+           canonical JSON.stringify form (written by hand or another tool)
+           is rewritten in that form by its first commit. */
         if (!unchanged(t, bytes, len))
             st = write_registry(t->dirfd, t->existed, bytes, len, err);
         free(bytes);
