@@ -156,6 +156,8 @@ static int settle_new_dir(struct cli *c, const char *path, size_t slash)
                         "%s: cannot set mode 0700: %s", path, strerror(r));
     }
     r = keel_sys_fsync(KEEL_STEP_CLI_FSYNC_MKDIR, fd);
+    /* Read-only directory descriptors below: the fsync result is what
+       counts (checked); closing one cannot lose data. */
     close(fd);
     if (r == 0) {
         char parent[PATH_MAX];
@@ -289,6 +291,7 @@ int cli_open_state(struct cli *c, int create)
     return cli_open_file_dir(c, &c->p.current, create);
 }
 
+/* Directory descriptors are read-only: closing one cannot lose data. */
 static void close_fd(int *fd)
 {
     if (*fd >= 0)
