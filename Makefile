@@ -35,7 +35,7 @@ ASAN_OBJ = $(KERNEL_SRC:%.c=build/asan/obj/%.o)
 UNIT_TEST_BIN = $(UNIT_SRC:tests/unit/%.c=build/test/%)
 UNIT_ASAN_BIN = $(UNIT_SRC:tests/unit/%.c=build/asan/%)
 
-.PHONY: all help test test-unit test-asan check cppcheck prove install \
+.PHONY: all help test test-unit test-asan check cppcheck glue-check prove install \
         clean deps format crashtest crashtest-selftest fuzz fuzz-replay \
         fuzz-cov bench
 
@@ -50,7 +50,7 @@ help:
 	@echo "make fuzz         AFL++ campaigns (FUZZ_SECONDS per target)"
 	@echo "make fuzz-replay  every corpus file through ASan+UBSan builds"
 	@echo "make bench        Keel against the physical floor, as ratios"
-	@echo "make cppcheck     static analysis"
+	@echo "make cppcheck     static analysis (and glue-check: cJSON only in kernel/cjson_glue.*)"
 	@echo "make check        everything CI runs"
 	@echo "make install      PREFIX=$(PREFIX) DESTDIR=... : binary, man page, completion"
 	@echo "make deps         install the Debian packages the project uses (root)"
@@ -111,7 +111,25 @@ test-asan: $(UNIT_ASAN_BIN) build/asan/keel
 
 # ---- static analysis and proof ---------------------------------------------
 
-cppcheck:
+# Only kernel/cjson_glue.{c,h} may use cJSON: every other kernel file reads
+# and edits trees through the glue, where Frama-C sees keel_json as an
+# incomplete type, and so stays provable (spec/json_model.h). Caught: the
+# include, cJSON_* names, cJSON pointers and node field access (-> on
+# child, next, prev, string, type, value*); the word cJSON in a comment is
+# fine.
+GLUE_FORBIDDEN = \#[[:space:]]*include[[:space:]]*[<"]cjson/|cJSON_[A-Za-z]|cJSON[[:space:]]*\*|->(child|next|prev|string|type|valuestring|valuedouble|valueint)\b
+GLUE_OTHERS = $(filter-out kernel/cjson_glue.%,$(wildcard kernel/*.c kernel/*.h))
+
+glue-check:
+	@bad=$$(grep -nE '$(GLUE_FORBIDDEN)' $(GLUE_OTHERS)); \
+	if [ -n "$$bad" ]; then \
+	  echo "$$bad"; \
+	  echo "glue-check: cJSON used outside kernel/cjson_glue.c/.h (lines above);" \
+	       "use the keel_json_* functions of kernel/cjson_glue.h"; \
+	  exit 1; \
+	fi
+
+cppcheck: glue-check
 	cppcheck --error-exitcode=1 --enable=warning,style,performance,portability \
 	  --std=c11 --inline-suppr --quiet -D_GNU_SOURCE -Ikernel \
 	  --suppress=missingIncludeSystem kernel cli tests fuzz bench harness

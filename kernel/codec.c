@@ -7,21 +7,21 @@
  *   1. size cap and keel_json_check: strict RFC 8259 plus Keel's limits,
  *      before cJSON sees a byte (cJSON accepts much a careful reader must
  *      reject, DESIGN.md 4)          -> SYNTAX / LIMIT with a byte offset;
- *   2. cJSON parse, in the one call form that rejects trailing bytes;
+ *   2. cJSON parse (keel_json_parse), refusing trailing bytes;
  *   3. duplicate keys, at every level (cJSON keeps both and finds the
  *      first; JavaScript keeps the last)      -> SCHEMA with a JSON path;
  *   4. structure: top level an object, version 1, accounts an object of
  *      objects, each keyed by its own valid "name" -> SCHEMA with a path.
  * Then known fields with values Keel does not understand are kept as they
  * are and reported as warnings. Keys are only ever looked up
- * case-sensitively (keel_tree_get; cJSON_GetObjectItem ignores case).
+ * case-sensitively (keel_tree_get; cJSON's own lookup ignores case).
  *
  * A document without "accounts" decodes as a registry with no accounts
  * (the Node tool always writes the member; Keel adds it on the first
  * keel_registry_add).
  *
- * Outside the WP proof (cJSON glue); covered by tests/unit/test_codec.c and
- * the fuzzers.
+ * Nodes are read only through cjson_glue.h; covered by
+ * tests/unit/test_codec.c and the fuzzers.
  */
 #include "codec.h"
 
@@ -115,15 +115,15 @@ static keel_status decode_fail(struct keel_err *err, keel_status status,
 
 /* Scratch array for sorting the keys of one object at a time. */
 struct scratch {
-    const cJSON **v;
+    const keel_json **v;
     size_t cap;
 };
 
 static int cmp_member_key(const void *a, const void *b)
 {
-    const cJSON *x = *(const cJSON *const *)a;
-    const cJSON *y = *(const cJSON *const *)b;
-    return strcmp(x->string, y->string);
+    const keel_json *x = *(const keel_json *const *)a;
+    const keel_json *y = *(const keel_json *const *)b;
+    return strcmp(keel_json_key(x), keel_json_key(y));
 }
 
 /* Objects up to this size are checked pairwise, without sorting. */
@@ -131,28 +131,32 @@ static int cmp_member_key(const void *a, const void *b)
 
 /* A key of obj that occurs twice, or NULL. *nomem set on allocation
    failure. O(n log n) for large objects (accounts may have 100,000). */
-/*@ requires \valid_read(obj) && \valid(sc) && \valid(nomem);
+/*@ requires json_node(obj) && \valid(sc) && \valid(nomem);
     assigns *sc, *nomem;
+    ensures \result == \null || valid_read_string(\result);
  */
-static const char *duplicate_key(const cJSON *obj, struct scratch *sc,
+static const char *duplicate_key(const keel_json *obj, struct scratch *sc,
                                  int *nomem)
 {
     size_t n = 0;
-    for (const cJSON *c = obj->child; c != NULL; c = c->next)
+    const keel_json *first = keel_json_first(obj);
+    for (const keel_json *c = first; c != NULL; c = keel_json_next(c))
         n++;
     if (n < 2)
         return NULL;
     if (n <= DUP_PAIRWISE_MAX) {
-        for (const cJSON *c = obj->child->next; c != NULL; c = c->next) {
-            for (const cJSON *d = obj->child; d != c; d = d->next) {
-                if (strcmp(c->string, d->string) == 0)
-                    return c->string;
+        for (const keel_json *c = keel_json_next(first); c != NULL;
+             c = keel_json_next(c)) {
+            const char *kc = keel_json_key(c);
+            for (const keel_json *d = first; d != c; d = keel_json_next(d)) {
+                if (strcmp(kc, keel_json_key(d)) == 0)
+                    return kc;
             }
         }
         return NULL;
     }
     if (n > sc->cap) {
-        const cJSON **v = realloc((void *)sc->v, n * sizeof *v);
+        const keel_json **v = realloc((void *)sc->v, n * sizeof *v);
         if (v == NULL) {
             *nomem = 1;
             return NULL;
@@ -161,12 +165,12 @@ static const char *duplicate_key(const cJSON *obj, struct scratch *sc,
         sc->cap = n;
     }
     n = 0;
-    for (const cJSON *c = obj->child; c != NULL; c = c->next)
+    for (const keel_json *c = first; c != NULL; c = keel_json_next(c))
         sc->v[n++] = c;
     qsort((void *)sc->v, n, sizeof *sc->v, cmp_member_key);
     for (size_t i = 1; i < n; i++) {
-        if (strcmp(sc->v[i - 1]->string, sc->v[i]->string) == 0)
-            return sc->v[i]->string;
+        if (strcmp(keel_json_key(sc->v[i - 1]), keel_json_key(sc->v[i])) == 0)
+            return keel_json_key(sc->v[i]);
     }
     return NULL;
 }
@@ -174,15 +178,16 @@ static const char *duplicate_key(const cJSON *obj, struct scratch *sc,
 /* Walk the tree (depth bounded by KEEL_JSON_DEPTH_MAX, checked in gate 1);
    on a duplicate, p holds its path and 1 is returned; -1 on allocation
    failure; 0 if every object has distinct keys. */
-/*@ requires \valid_read(v) && \valid(p) && \valid(sc);
+/*@ requires json_node(v) && \valid(p) && \valid(sc);
     assigns *p, *sc;
     ensures -1 <= \result <= 1;
  */
-static int check_duplicates(const cJSON *v, struct path *p,
+static int check_duplicates(const keel_json *v, struct path *p,
                             struct scratch *sc)
 {
     size_t i = 0;
-    if (cJSON_IsObject(v)) {
+    keel_jkind kind = keel_json_kind(v);
+    if (kind == KEEL_J_OBJECT) {
         int nomem = 0;
         const char *dup = duplicate_key(v, sc, &nomem);
         if (nomem)
@@ -191,12 +196,13 @@ static int check_duplicates(const cJSON *v, struct path *p,
             (void)path_push(p, dup);
             return 1;
         }
-    } else if (!cJSON_IsArray(v)) {
+    } else if (kind != KEEL_J_ARRAY) {
         return 0;
     }
-    for (const cJSON *c = v->child; c != NULL; c = c->next, i++) {
-        size_t old = cJSON_IsObject(v) ? path_push(p, c->string)
-                                       : path_push_index(p, i);
+    for (const keel_json *c = keel_json_first(v); c != NULL;
+         c = keel_json_next(c), i++) {
+        size_t old = kind == KEEL_J_OBJECT ? path_push(p, keel_json_key(c))
+                                           : path_push_index(p, i);
         int rc = check_duplicates(c, p, sc);
         if (rc != 0)
             return rc;
@@ -208,47 +214,53 @@ static int check_duplicates(const cJSON *v, struct path *p,
 /* ---- gate 4: structure ------------------------------------------------------------ */
 
 /* The schema defect of one account, or NULL; p is extended with the path. */
-/*@ requires \valid_read(a) && \valid(p);
+/*@ requires json_node(a) && \valid(p);
     assigns *p;
  */
-static const char *account_defect(const cJSON *a, struct path *p)
+static const char *account_defect(const keel_json *a, struct path *p)
 {
-    (void)path_push(p, a->string);
-    if (!keel_name_valid(a->string, strlen(a->string)))
+    const char *key = keel_json_key(a);
+    (void)path_push(p, key);
+    if (!keel_name_valid(key, strlen(key)))
         return "account key is not a valid account name";
-    if (!cJSON_IsObject(a))
+    if (keel_json_kind(a) != KEEL_J_OBJECT)
         return "account is not an object";
-    const cJSON *name = keel_tree_get(a, "name");
+    const keel_json *name = keel_tree_get(a, "name");
     (void)path_push(p, "name");
-    if (!cJSON_IsString(name))
+    const char *value = keel_json_kind(name) == KEEL_J_STRING
+                            ? keel_json_string(name)
+                            : NULL;
+    if (value == NULL)
         return "account has no string \"name\"";
-    if (strcmp(name->valuestring, a->string) != 0)
+    if (strcmp(value, key) != 0)
         return "account \"name\" differs from its key";
     return NULL;
 }
 
 /* The schema defect of the document, or NULL; p holds its path. */
-/*@ requires \valid_read(doc) && \valid(p);
+/*@ requires json_node(doc) && \valid(p);
     assigns *p;
  */
-static const char *schema_defect(const cJSON *doc, struct path *p)
+static const char *schema_defect(const keel_json *doc, struct path *p)
 {
-    if (!cJSON_IsObject(doc))
+    if (keel_json_kind(doc) != KEEL_J_OBJECT)
         return "top level is not an object";
-    const cJSON *version = keel_tree_get(doc, "version");
-    if (!cJSON_IsNumber(version) || version->valuedouble != 1) {
+    const keel_json *version = keel_tree_get(doc, "version");
+    if (keel_json_kind(version) != KEEL_J_NUMBER ||
+        keel_json_number(version) != 1) {
         (void)path_push(p, "version");
         return "version is not 1";
     }
-    const cJSON *acc = keel_tree_get(doc, "accounts");
+    const keel_json *acc = keel_tree_get(doc, "accounts");
     if (acc == NULL)
         return NULL;
-    if (!cJSON_IsObject(acc)) {
+    if (keel_json_kind(acc) != KEEL_J_OBJECT) {
         (void)path_push(p, "accounts");
         return "accounts is not an object";
     }
     size_t base = path_push(p, "accounts");
-    for (const cJSON *a = acc->child; a != NULL; a = a->next) {
+    for (const keel_json *a = keel_json_first(acc); a != NULL;
+         a = keel_json_next(a)) {
         size_t old = p->len;
         const char *why = account_defect(a, p);
         if (why != NULL)
@@ -290,22 +302,26 @@ static void warn(struct keel_warnings *w, struct path *p, const char *key,
 
 /* Warn if obj[key] is present, not null, and not of the wanted type.
    Returns the member if it is of the wanted type. */
-/*@ requires w == \null || \valid(w);
+/*@ requires obj == \null || json_node(obj);
+    requires w == \null || \valid(w);
     requires \valid(p) && valid_read_string(key);
     assigns *w, *p;
+    ensures \result == \null || json_node(\result);
  */
-static const cJSON *expect(const cJSON *obj, const char *key, enum want t,
-                           struct keel_warnings *w, struct path *p)
+static const keel_json *expect(const keel_json *obj, const char *key,
+                               enum want t, struct keel_warnings *w,
+                               struct path *p)
 {
-    const cJSON *v = keel_tree_get(obj, key);
+    const keel_json *v = keel_tree_get(obj, key);
+    keel_jkind kind = keel_json_kind(v);
     int ok = 0;
-    if (v == NULL || cJSON_IsNull(v))
+    if (v == NULL || kind == KEEL_J_NULL)
         return NULL;
     switch (t) {
-    case W_STRING: ok = cJSON_IsString(v); break;
-    case W_NUMBER: ok = cJSON_IsNumber(v); break;
-    case W_BOOL: ok = cJSON_IsBool(v); break;
-    case W_OBJECT: ok = cJSON_IsObject(v); break;
+    case W_STRING: ok = kind == KEEL_J_STRING; break;
+    case W_NUMBER: ok = kind == KEEL_J_NUMBER; break;
+    case W_BOOL: ok = kind == KEEL_J_FALSE || kind == KEEL_J_TRUE; break;
+    case W_OBJECT: ok = kind == KEEL_J_OBJECT; break;
     }
     if (!ok)
         warn(w, p, key, want_message[t]);
@@ -323,21 +339,21 @@ static const char *const usage_strings[] = {
 };
 
 /*@ requires w == \null || \valid(w);
-    requires \valid_read(a) && \valid(p);
+    requires json_node(a) && \valid(p);
     assigns *w, *p;
  */
-static void account_warnings(const cJSON *a, struct keel_warnings *w,
+static void account_warnings(const keel_json *a, struct keel_warnings *w,
                              struct path *p)
 {
-    size_t i, old = path_push(p, a->string);
+    size_t i, old = path_push(p, keel_json_key(a));
     for (i = 0; i < sizeof account_strings / sizeof *account_strings; i++)
         (void)expect(a, account_strings[i], W_STRING, w, p);
-    const cJSON *u = expect(a, "lastUsage", W_OBJECT, w, p);
+    const keel_json *u = expect(a, "lastUsage", W_OBJECT, w, p);
     if (u != NULL) {
         size_t ou = path_push(p, "lastUsage");
         static const char *const windows[] = {"primary", "secondary"};
         for (size_t k = 0; k < 2; k++) {
-            const cJSON *win = expect(u, windows[k], W_OBJECT, w, p);
+            const keel_json *win = expect(u, windows[k], W_OBJECT, w, p);
             if (win == NULL)
                 continue;
             size_t ow = path_push(p, windows[k]);
@@ -354,14 +370,14 @@ static void account_warnings(const cJSON *a, struct keel_warnings *w,
 
 /* Structure is already checked (gate 4). */
 /*@ requires w == \null || \valid(w);
-    requires \valid(r) && \valid(p);
+    requires keel_registry_ok(r) && \valid(p);
     assigns *w, *p;
  */
 static void collect_warnings(const struct keel_registry *r,
                              struct keel_warnings *w, struct path *p)
 {
-    const cJSON *doc = r->doc;
-    const cJSON *as = expect(doc, "autoSwitch", W_OBJECT, w, p);
+    const keel_json *doc = r->doc;
+    const keel_json *as = expect(doc, "autoSwitch", W_OBJECT, w, p);
     if (as != NULL) {
         size_t old = path_push(p, "autoSwitch");
         (void)expect(as, "enabled", W_BOOL, w, p);
@@ -369,20 +385,22 @@ static void collect_warnings(const struct keel_registry *r,
         (void)expect(as, "thresholdWeeklyPercent", W_NUMBER, w, p);
         path_pop(p, old);
     }
-    const cJSON *api = expect(doc, "api", W_OBJECT, w, p);
+    const keel_json *api = expect(doc, "api", W_OBJECT, w, p);
     if (api != NULL) {
         size_t old = path_push(p, "api");
         (void)expect(api, "usage", W_BOOL, w, p);
         path_pop(p, old);
     }
-    const cJSON *active = expect(doc, "activeAccountName", W_STRING, w, p);
-    if (active != NULL &&
-        keel_registry_account_find(r, active->valuestring) == NULL)
+    const keel_json *active =
+        expect(doc, "activeAccountName", W_STRING, w, p);
+    const char *name = active != NULL ? keel_json_string(active) : NULL;
+    if (name != NULL && keel_registry_account_find(r, name) == NULL)
         warn(w, p, "activeAccountName", "names no account; kept as is");
     if (r->accounts == NULL)
         return;
     size_t old = path_push(p, "accounts");
-    for (const cJSON *a = r->accounts->child; a != NULL; a = a->next)
+    for (const keel_json *a = keel_json_first(r->accounts); a != NULL;
+         a = keel_json_next(a))
         account_warnings(a, w, p);
     path_pop(p, old);
 }
@@ -392,9 +410,11 @@ static void collect_warnings(const struct keel_registry *r,
 /* Gates 1 and 2: the checked, parsed document, or NULL with err filled. */
 /*@ requires \valid_read(buf + (0 .. len - 1)) || len == 0;
     requires \valid(err);
-    assigns *err;
+    assigns *err, json_heap;
+    ensures \result == \null || json_node(\result);
  */
-static cJSON *parse_strict(const char *buf, size_t len, struct keel_err *err)
+static keel_json *parse_strict(const char *buf, size_t len,
+                               struct keel_err *err)
 {
     struct keel_json_defect d;
     if (len > KEEL_REGISTRY_SIZE_MAX) {
@@ -412,8 +432,8 @@ static cJSON *parse_strict(const char *buf, size_t len, struct keel_err *err)
                     d.message != NULL ? d.message : "invalid JSON");
         return NULL;
     }
-    /* cJSON needs buf[len] == 0 and this exact call form (DESIGN.md 4);
-       the caller's buffer may end at len, so parse a terminated copy. */
+    /* cJSON needs buf[len] == 0 (DESIGN.md 4); the caller's buffer may end
+       at len, so parse a terminated copy. */
     char *copy = malloc(len + 1);
     if (copy == NULL) {
         decode_fail(err, KEEL_E_NOMEM, KEEL_DEFECT_NONE, -1, NULL,
@@ -423,8 +443,7 @@ static cJSON *parse_strict(const char *buf, size_t len, struct keel_err *err)
     if (len > 0)
         memcpy(copy, buf, len);
     copy[len] = '\0';
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
+    keel_json *doc = keel_json_parse(copy, len);
     free(copy);
     if (doc == NULL) {
         /* Strictly valid JSON within Keel's limits: cJSON can only have
@@ -445,13 +464,13 @@ keel_status keel_codec_decode(const char *buf, size_t len,
     *out = NULL;
     if (w != NULL)
         w->count = 0;
-    cJSON *doc = parse_strict(buf, len, err);
+    keel_json *doc = parse_strict(buf, len, err);
     if (doc == NULL)
         return err->status;
     int dup = check_duplicates(doc, &p, &sc);
     free((void *)sc.v);
     if (dup != 0) {
-        cJSON_Delete(doc);
+        keel_json_delete(doc);
         if (dup < 0)
             return decode_fail(err, KEEL_E_NOMEM, KEEL_DEFECT_NONE, -1, NULL,
                                "out of memory");
@@ -460,7 +479,7 @@ keel_status keel_codec_decode(const char *buf, size_t len,
     }
     const char *why = schema_defect(doc, &p);
     if (why != NULL) {
-        cJSON_Delete(doc);
+        keel_json_delete(doc);
         return decode_fail(err, KEEL_E_CORRUPT, KEEL_DEFECT_SCHEMA, -1, p.s,
                            why);
     }

@@ -8,7 +8,7 @@
  *     (keel_tree_js_order in registry.c);
  *   - numbers: Number.prototype.toString, i.e. the shortest digit string
  *     that reads back as the same double, laid out per ECMAScript
- *     Number::toString (fmt_number below). Never cJSON_Print, whose %.15g
+ *     Number::toString (fmt_number below). Never cJSON's printer, whose %.15g
  *     changes about 12% of doubles (DESIGN.md 4);
  *   - strings: JSON.stringify's escapes (put_string below).
  * Outside the WP proof (uses snprintf/strtod); covered by test_roundtrip.c,
@@ -305,19 +305,19 @@ static void put_string(struct out *o, const char *s)
 
 /* ---- values --------------------------------------------------------------------- */
 
-/*@ requires \valid(o) && \valid_read(v);
+/*@ requires \valid(o) && json_node(v);
     assigns *o;
  */
-static keel_status put_value(struct out *o, const cJSON *v, size_t depth);
+static keel_status put_value(struct out *o, const keel_json *v, size_t depth);
 
-/*@ requires \valid(o) && \valid_read(v) && cJSON_IsObject(v);
+/*@ requires \valid(o) && json_node(v);
     assigns *o;
  */
-static keel_status put_object(struct out *o, const cJSON *v, size_t depth)
+static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
 {
-    cJSON **order = NULL;
+    keel_json **order = NULL;
     size_t n = 0;
-    const cJSON *c = NULL;
+    const keel_json *c = NULL;
     keel_status st = keel_tree_js_order(v, &order, &n);
     if (st != KEEL_OK)
         return st;
@@ -327,15 +327,19 @@ static keel_status put_object(struct out *o, const cJSON *v, size_t depth)
     }
     put(o, "{", 1);
     for (size_t i = 0; i < n && st == KEEL_OK; i++) {
-        c = order != NULL ? order[i] : (c == NULL ? v->child : c->next);
-        if (c->string == NULL || !keel_tree_utf8_ok(c->string)) {
+        if (order != NULL)
+            c = order[i];
+        else
+            c = c == NULL ? keel_json_first(v) : keel_json_next(c);
+        const char *key = keel_json_key(c);
+        if (key == NULL || !keel_tree_utf8_ok(key)) {
             st = KEEL_E_INVALID;
             break;
         }
         if (i > 0)
             put(o, ",", 1);
         newline(o, depth + 1);
-        put_string(o, c->string);
+        put_string(o, key);
         put(o, ": ", 2);
         st = put_value(o, c, depth + 1);
     }
@@ -345,19 +349,21 @@ static keel_status put_object(struct out *o, const cJSON *v, size_t depth)
     return st;
 }
 
-/*@ requires \valid(o) && \valid_read(v) && cJSON_IsArray(v);
+/*@ requires \valid(o) && json_node(v);
     assigns *o;
  */
-static keel_status put_array(struct out *o, const cJSON *v, size_t depth)
+static keel_status put_array(struct out *o, const keel_json *v, size_t depth)
 {
     keel_status st = KEEL_OK;
-    if (v->child == NULL) {
+    const keel_json *first = keel_json_first(v);
+    if (first == NULL) {
         put(o, "[]", 2);
         return KEEL_OK;
     }
     put(o, "[", 1);
-    for (const cJSON *c = v->child; c != NULL && st == KEEL_OK; c = c->next) {
-        if (c != v->child)
+    for (const keel_json *c = first; c != NULL && st == KEEL_OK;
+         c = keel_json_next(c)) {
+        if (c != first)
             put(o, ",", 1);
         newline(o, depth + 1);
         st = put_value(o, c, depth + 1);
@@ -367,33 +373,35 @@ static keel_status put_array(struct out *o, const cJSON *v, size_t depth)
     return st;
 }
 
-static keel_status put_value(struct out *o, const cJSON *v, size_t depth)
+static keel_status put_value(struct out *o, const keel_json *v, size_t depth)
 {
     char num[32];
-    switch (v->type & 0xFF) {
-    case cJSON_False:
+    const char *s;
+    switch (keel_json_kind(v)) {
+    case KEEL_J_FALSE:
         puts_(o, "false");
         return KEEL_OK;
-    case cJSON_True:
+    case KEEL_J_TRUE:
         puts_(o, "true");
         return KEEL_OK;
-    case cJSON_NULL:
+    case KEEL_J_NULL:
         puts_(o, "null");
         return KEEL_OK;
-    case cJSON_Number:
-        put(o, num, fmt_number(v->valuedouble, num));
+    case KEEL_J_NUMBER:
+        put(o, num, fmt_number(keel_json_number(v), num));
         return KEEL_OK;
-    case cJSON_String:
+    case KEEL_J_STRING:
         /* Only valid UTF-8 is written, so the output always decodes (G3). */
-        if (v->valuestring == NULL || !keel_tree_utf8_ok(v->valuestring))
+        s = keel_json_string(v);
+        if (s == NULL || !keel_tree_utf8_ok(s))
             return KEEL_E_INVALID;
-        put_string(o, v->valuestring);
+        put_string(o, s);
         return KEEL_OK;
-    case cJSON_Array:
+    case KEEL_J_ARRAY:
         return put_array(o, v, depth);
-    case cJSON_Object:
+    case KEEL_J_OBJECT:
         return put_object(o, v, depth);
-    default: /* cJSON_Raw / cJSON_Invalid: never produced by decode */
+    default: /* raw or invalid nodes: never produced by decode */
         return KEEL_E_INVALID;
     }
 }

@@ -76,30 +76,33 @@ static int own_step(const char *key)
  * base may be NULL (an object only the two sides added). `top` skips the
  * members merged by their own step.
  */
-/*@ requires \valid(out) && \valid_read(mine) && \valid(rep);
+/*@ requires json_node(out) && json_node(mine) && \valid(rep);
+    requires base == \null || json_node(base);
     requires valid_read_string(path);
-    assigns *out, *rep;
+    assigns *rep, json_heap;
  */
-static keel_status merge_members(cJSON *out, const cJSON *base,
-                                 const cJSON *mine, const char *path,
+static keel_status merge_members(keel_json *out, const keel_json *base,
+                                 const keel_json *mine, const char *path,
                                  int depth, int top,
                                  struct keel_merge_report *rep)
 {
     char sub[KEEL_JSON_PATH_MAX];
 
-    for (const cJSON *mv = mine->child; mv != NULL; mv = mv->next) {
-        const char *key = mv->string;
+    for (const keel_json *mv = keel_json_first(mine); mv != NULL;
+         mv = keel_json_next(mv)) {
+        const char *key = keel_json_key(mv);
         if (key == NULL || (top && own_step(key)))
             continue;
-        const cJSON *bv = keel_tree_get(base, key);
+        const keel_json *bv = keel_tree_get(base, key);
         if (keel_tree_equal(bv, mv))
             continue;                   /* the caller did not change it */
-        cJSON *fv = keel_tree_get(out, key);
+        keel_json *fv = keel_tree_get(out, key);
         if (keel_tree_equal(fv, mv))
             continue;                   /* both made the same change */
         join_path(sub, path, key);
-        if (depth > 0 && cJSON_IsObject(bv) && cJSON_IsObject(mv) &&
-            cJSON_IsObject(fv) && !keel_tree_equal(bv, fv)) {
+        if (depth > 0 && keel_json_kind(bv) == KEEL_J_OBJECT &&
+            keel_json_kind(mv) == KEEL_J_OBJECT &&
+            keel_json_kind(fv) == KEEL_J_OBJECT && !keel_tree_equal(bv, fv)) {
             keel_status st = merge_members(fv, bv, mv, sub, depth - 1, 0, rep);
             if (st != KEEL_OK)
                 return st;
@@ -107,18 +110,18 @@ static keel_status merge_members(cJSON *out, const cJSON *base,
         }
         if (fv != NULL && !keel_tree_equal(fv, bv))
             conflict(rep, sub);         /* both changed it: mine wins */
-        cJSON *copy = keel_tree_dup(mv);
+        keel_json *copy = keel_tree_dup(mv);
         if (copy == NULL || keel_tree_set(out, key, copy) != KEEL_OK)
             return KEEL_E_NOMEM;
     }
-    for (const cJSON *bv = base != NULL ? base->child : NULL; bv != NULL;
-         bv = bv->next) {
-        const char *key = bv->string;
+    for (const keel_json *bv = base != NULL ? keel_json_first(base) : NULL;
+         bv != NULL; bv = keel_json_next(bv)) {
+        const char *key = keel_json_key(bv);
         if (key == NULL || (top && own_step(key)) ||
             keel_tree_get(mine, key) != NULL)
             continue;
         /* the caller removed it */
-        const cJSON *fv = keel_tree_get(out, key);
+        const keel_json *fv = keel_tree_get(out, key);
         if (fv == NULL)
             continue;
         if (!keel_tree_equal(fv, bv)) {
@@ -132,9 +135,10 @@ static keel_status merge_members(cJSON *out, const cJSON *base,
 
 /* activeAccountName, merged as a field; kept just before "accounts" when
    it is new, as the Node tool lays it out. */
-/*@ requires \valid(out) && \valid_read(base) && \valid_read(mine);
+/*@ requires keel_registry_ok(out);
+    requires keel_registry_ok(base) && keel_registry_ok(mine);
     requires \valid(rep);
-    assigns *out, *rep;
+    assigns *out, *rep, json_heap;
  */
 static keel_status merge_active(struct keel_registry *out,
                                 const struct keel_registry *base,
@@ -142,10 +146,10 @@ static keel_status merge_active(struct keel_registry *out,
                                 struct keel_merge_report *rep)
 {
     static const char key[] = "activeAccountName";
-    const cJSON *bv = keel_tree_get(keel_registry_doc_const(base), key);
-    const cJSON *mv = keel_tree_get(keel_registry_doc_const(mine), key);
-    cJSON *doc = keel_registry_doc(out);
-    const cJSON *fv = keel_tree_get(doc, key);
+    const keel_json *bv = keel_tree_get(keel_registry_doc_const(base), key);
+    const keel_json *mv = keel_tree_get(keel_registry_doc_const(mine), key);
+    keel_json *doc = keel_registry_doc(out);
+    const keel_json *fv = keel_tree_get(doc, key);
 
     if (keel_tree_equal(bv, mv) || keel_tree_equal(fv, mv))
         return KEEL_OK;
@@ -153,10 +157,12 @@ static keel_status merge_active(struct keel_registry *out,
         conflict(rep, key);
     if (mv == NULL)
         return keel_registry_set_active(out, NULL, NULL);
-    if (fv == NULL && cJSON_IsString(mv) &&
-        keel_registry_set_active(out, mv->valuestring, NULL) == KEEL_OK)
+    const char *name =
+        keel_json_kind(mv) == KEEL_J_STRING ? keel_json_string(mv) : NULL;
+    if (fv == NULL && name != NULL &&
+        keel_registry_set_active(out, name, NULL) == KEEL_OK)
         return KEEL_OK;
-    cJSON *copy = keel_tree_dup(mv);
+    keel_json *copy = keel_tree_dup(mv);
     if (copy == NULL || keel_tree_set(doc, key, copy) != KEEL_OK)
         return KEEL_E_NOMEM;
     return KEEL_OK;
@@ -269,8 +275,9 @@ static keel_status plan_input_build(struct plan_input *in,
     }
     /* chg[j]: mine's account j is not base's account of that name. */
     for (size_t j = 0; j < in->n[1]; j++) {
-        const cJSON *m = keel_registry_account_node(side[1], j);
-        const cJSON *b = keel_registry_account_find(side[0], m->string);
+        const keel_json *m = keel_registry_account_node(side[1], j);
+        const keel_json *b =
+            keel_registry_account_find(side[0], keel_json_key(m));
         in->chg[j] = b == NULL || !keel_tree_equal(b, m);
     }
     return KEEL_OK;
@@ -319,33 +326,35 @@ static keel_status apply_plan(struct keel_registry *out,
     for (size_t j = 0; j < in->n[1] && st == KEEL_OK; j++) {
         if (!take_mine[j] || pf[rm[j]] == 0)
             continue;
-        const cJSON *m = keel_registry_account_node(mine, j);
-        const cJSON *b = pb[rm[j]] != 0
-                             ? keel_registry_account_node(base, pb[rm[j]] - 1)
-                             : NULL;
-        cJSON *o = keel_registry_account_find(out, m->string);
+        const keel_json *m = keel_registry_account_node(mine, j);
+        const keel_json *b =
+            pb[rm[j]] != 0 ? keel_registry_account_node(base, pb[rm[j]] - 1)
+                           : NULL;
+        keel_json *o = keel_registry_account_find(out, keel_json_key(m));
         if (o == NULL)
             continue;
         if (keel_tree_equal(b, o)) {
             /* fresh left it as it was: mine's account, exactly */
-            cJSON *copy = keel_tree_dup(m);
+            keel_json *copy = keel_tree_dup(m);
             st = copy == NULL ? KEEL_E_NOMEM
                               : keel_registry_put_account(out, copy);
         } else {
-            join_path(path, "accounts", m->string);
+            join_path(path, "accounts", keel_json_key(m));
             st = merge_members(o, b, m, path, 0, 0, rep);
         }
     }
     /* Accounts only the caller has, appended in mine's key order. */
-    const cJSON *accounts = keel_tree_get(keel_registry_doc_const(mine),
-                                          "accounts");
-    for (const cJSON *m = accounts != NULL ? accounts->child : NULL;
-         m != NULL && st == KEEL_OK; m = m->next) {
+    const keel_json *accounts =
+        keel_tree_get(keel_registry_doc_const(mine), "accounts");
+    for (const keel_json *m =
+             accounts != NULL ? keel_json_first(accounts) : NULL;
+         m != NULL && st == KEEL_OK; m = keel_json_next(m)) {
         size_t j = 0;
-        if (m->string == NULL || !keel_registry_find(mine, m->string, &j) ||
+        const char *key = keel_json_key(m);
+        if (key == NULL || !keel_registry_find(mine, key, &j) ||
             !take_mine[j] || pf[rm[j]] != 0)
             continue;
-        cJSON *copy = keel_tree_dup(m);
+        keel_json *copy = keel_tree_dup(m);
         st = copy == NULL ? KEEL_E_NOMEM : keel_registry_put_account(out, copy);
     }
 done:
@@ -380,9 +389,13 @@ keel_status keel_merge(const struct keel_registry *base,
         const struct keel_registry *const side[3] = {base, mine, fresh};
         st = plan_input_build(&in, side);
         if (st == KEEL_OK) {
+            /* keel_merge_plan's ghost witness (merge_plan.h). Placeholder:
+               the proof of this file must give it u cells of ghost storage
+               for the call's precondition. */
+            /*@ ghost unsigned \ghost *slot = (unsigned \ghost *)0; */
             struct keel_plan_result res = keel_merge_plan(
                 in.pos[0], in.pos[1], in.pos[2], in.chg, in.rank[1], in.n[1],
-                in.rank[2], in.n[2], in.u, in.plan);
+                in.rank[2], in.n[2], in.u, in.plan) /*@ ghost (slot) */;
             if (res.nlost != 0) {
                 /* the caller changed accounts fresh deleted */
                 char path[KEEL_JSON_PATH_MAX];

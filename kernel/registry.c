@@ -1,11 +1,12 @@
 /*
- * registry.c - the registry model (registry.h) and the internal tree API
- * (tree.h) that codec.c, encode.c and merge.c share.
+ * registry.c - the registry model (registry.h) and the registry half of the
+ * internal API in tree.h (the plain tree helpers are in tree.c).
  *
- * The model is the decoded cJSON document itself, so fields Keel does not
+ * The model is the decoded JSON document itself, so fields Keel does not
  * know survive verbatim and in order (G11), plus an index of the account
- * nodes sorted by name for lookups. Outside the WP proof (cJSON glue):
- * covered by tests/unit/test_registry.c, test_roundtrip.c and fuzzing.
+ * nodes sorted by name for lookups. Nodes are read and edited only through
+ * cjson_glue.h (whose contracts are the trusted base of the proof); covered
+ * also by tests/unit/test_registry.c, test_roundtrip.c and fuzzing.
  */
 #include "registry.h"
 
@@ -38,239 +39,14 @@ static keel_status fail(struct keel_err *err, keel_status status,
     return status;
 }
 
-/* ---- plain tree helpers ---------------------------------------------------- */
-
-cJSON *keel_tree_get(const cJSON *obj, const char *key)
-{
-    if (obj == NULL || !cJSON_IsObject(obj))
-        return NULL;
-    for (cJSON *c = obj->child; c != NULL; c = c->next) {
-        if (c->string != NULL && strcmp(c->string, key) == 0)
-            return c;
-    }
-    return NULL;
-}
-
-keel_status keel_tree_set(cJSON *obj, const char *key, cJSON *item)
-{
-    if (item == NULL)
-        return KEEL_E_INVALID;
-    if (obj == NULL || !cJSON_IsObject(obj)) {
-        cJSON_Delete(item);
-        return KEEL_E_INVALID;
-    }
-    cJSON *old = keel_tree_get(obj, key);
-    if (old == NULL) {
-        /* A new key goes last, as a JavaScript assignment appends it. */
-        if (!cJSON_AddItemToObject(obj, key, item)) {
-            cJSON_Delete(item);
-            return KEEL_E_NOMEM;
-        }
-        return KEEL_OK;
-    }
-    if (old == item)
-        return KEEL_OK;
-    /* Replace in place: the member keeps its position. The key string moves
-       from the old node to the new one, so nothing is allocated. */
-    if (item->string != NULL && !(item->type & cJSON_StringIsConst))
-        cJSON_free(item->string);
-    item->string = old->string;
-    item->type &= ~cJSON_StringIsConst;
-    old->string = NULL;
-    cJSON_ReplaceItemViaPointer(obj, old, item);
-    return KEEL_OK;
-}
-
-int keel_tree_remove(cJSON *obj, const char *key)
-{
-    cJSON *old = keel_tree_get(obj, key);
-    if (old == NULL)
-        return 0;
-    cJSON_Delete(cJSON_DetachItemViaPointer(obj, old));
-    return 1;
-}
-
-cJSON *keel_tree_dup(const cJSON *x)
-{
-    if (x == NULL)
-        return NULL;
-    return cJSON_Duplicate(x, 1);
-}
-
-int keel_tree_index_key(const char *key, unsigned long *value)
-{
-    unsigned long v = 0;
-    size_t i = 0;
-    if (key[0] < '0' || key[0] > '9')
-        return 0;
-    if (key[0] == '0' && key[1] != '\0')
-        return 0; /* "01" is an ordinary string key in JavaScript */
-    for (i = 0; key[i] != '\0'; i++) {
-        if (key[i] < '0' || key[i] > '9' || i >= 10)
-            return 0;
-        v = v * 10u + (unsigned long)(key[i] - '0');
-    }
-    /* Array indexes stop at 2^32 - 2; "4294967295" is a plain key. */
-    if (v > 4294967294ul)
-        return 0;
-    if (value != NULL)
-        *value = v;
-    return 1;
-}
-
-/* qsort comparator: index-keyed members by numeric value. */
-static int cmp_index_key(const void *a, const void *b)
-{
-    unsigned long va = 0, vb = 0;
-    const cJSON *x = *(const cJSON *const *)a;
-    const cJSON *y = *(const cJSON *const *)b;
-    (void)keel_tree_index_key(x->string, &va);
-    (void)keel_tree_index_key(y->string, &vb);
-    return (va > vb) - (va < vb);
-}
-
-keel_status keel_tree_js_order(const cJSON *obj, cJSON ***out, size_t *n)
-{
-    size_t count = 0, nidx = 0;
-    *out = NULL;
-    *n = 0;
-    if (obj == NULL)
-        return KEEL_OK;
-    for (const cJSON *c = obj->child; c != NULL; c = c->next) {
-        count++;
-        if (c->string != NULL && keel_tree_index_key(c->string, NULL))
-            nidx++;
-    }
-    *n = count;
-    if (nidx == 0)
-        return KEEL_OK;
-    cJSON **v = malloc(count * sizeof *v);
-    if (v == NULL)
-        return KEEL_E_NOMEM;
-    size_t i = 0, j = nidx;
-    for (cJSON *c = obj->child; c != NULL; c = c->next) {
-        if (c->string != NULL && keel_tree_index_key(c->string, NULL))
-            v[i++] = c;
-        else
-            v[j++] = c;
-    }
-    qsort(v, nidx, sizeof *v, cmp_index_key);
-    *out = v;
-    return KEEL_OK;
-}
-
-/* Member i of obj in JavaScript order: from the array if there is one,
-   else the next stored member after prev. */
-/*@ assigns \nothing; */
-static const cJSON *nth_member(const cJSON *obj, cJSON **order, size_t i,
-                               const cJSON *prev)
-{
-    if (order != NULL)
-        return order[i];
-    return prev == NULL ? obj->child : prev->next;
-}
-
-/*@ assigns \nothing;
-    ensures \result == 0 || \result == 1;
- */
-static int objects_equal(const cJSON *a, const cJSON *b)
-{
-    cJSON **oa = NULL, **ob = NULL;
-    size_t na = 0, nb = 0;
-    int eq = 1;
-    if (keel_tree_js_order(a, &oa, &na) != KEEL_OK ||
-        keel_tree_js_order(b, &ob, &nb) != KEEL_OK || na != nb) {
-        eq = 0; /* also on allocation failure: "not known to be equal" */
-    } else {
-        const cJSON *x = NULL, *y = NULL;
-        for (size_t i = 0; i < na && eq; i++) {
-            x = nth_member(a, oa, i, x);
-            y = nth_member(b, ob, i, y);
-            eq = x->string != NULL && y->string != NULL &&
-                 strcmp(x->string, y->string) == 0 && keel_tree_equal(x, y);
-        }
-    }
-    free(oa);
-    free(ob);
-    return eq;
-}
-
-int keel_tree_equal(const cJSON *a, const cJSON *b)
-{
-    if (a == NULL || b == NULL)
-        return a == b;
-    int ta = a->type & 0xFF, tb = b->type & 0xFF;
-    if (ta != tb)
-        return 0;
-    switch (ta) {
-    case cJSON_False:
-    case cJSON_True:
-    case cJSON_NULL:
-        return 1;
-    case cJSON_Number:
-        /* 0 and -0 both print "0"; non-finite values both print "null". */
-        if (!isfinite(a->valuedouble) || !isfinite(b->valuedouble))
-            return !isfinite(a->valuedouble) && !isfinite(b->valuedouble);
-        return a->valuedouble == b->valuedouble;
-    case cJSON_String:
-    case cJSON_Raw:
-        if (a->valuestring == NULL || b->valuestring == NULL)
-            return a->valuestring == b->valuestring;
-        return strcmp(a->valuestring, b->valuestring) == 0;
-    case cJSON_Array: {
-        const cJSON *x = a->child, *y = b->child;
-        for (; x != NULL && y != NULL; x = x->next, y = y->next) {
-            if (!keel_tree_equal(x, y))
-                return 0;
-        }
-        return x == NULL && y == NULL;
-    }
-    case cJSON_Object:
-        return objects_equal(a, b);
-    default:
-        return 0;
-    }
-}
-
-int keel_tree_utf8_ok(const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p != 0) {
-        unsigned c = *p;
-        size_t n;
-        unsigned cp, min;
-        if (c < 0x80) {
-            p++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1, cp = c & 0x1F, min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2, cp = c & 0x0F, min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3, cp = c & 0x07, min = 0x10000;
-        } else {
-            return 0;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xC0) != 0x80)
-                return 0; /* also stops at the NUL */
-            cp = (cp << 6) | (p[i] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        p += n + 1;
-    }
-    return 1;
-}
-
 /* ---- the account index ------------------------------------------------------ */
 
 /* qsort comparator: account nodes by key. */
 static int cmp_key(const void *a, const void *b)
 {
-    const cJSON *x = *(const cJSON *const *)a;
-    const cJSON *y = *(const cJSON *const *)b;
-    return strcmp(x->string, y->string);
+    const keel_json *x = *(const keel_json *const *)a;
+    const keel_json *y = *(const keel_json *const *)b;
+    return strcmp(keel_json_key(x), keel_json_key(y));
 }
 
 /* Position of name in the index: 1 and *pos if found, else 0 and *pos the
@@ -285,7 +61,7 @@ static int index_search(const struct keel_registry *r, const char *name,
     size_t lo = 0, hi = r->count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(r->idx[mid]->string, name);
+        int c = strcmp(keel_json_key(r->idx[mid]), name);
         if (c == 0) {
             *pos = mid;
             return 1;
@@ -308,10 +84,10 @@ static keel_status index_reserve(struct keel_registry *r)
     if (r->count < r->cap)
         return KEEL_OK;
     size_t cap = r->cap < 16 ? 16 : r->cap;
-    if (cap > ((size_t)-1 / sizeof(cJSON *)) / 2)
+    if (cap > ((size_t)-1 / sizeof(keel_json *)) / 2)
         return KEEL_E_NOMEM;
     cap *= 2;
-    cJSON **v = realloc(r->idx, cap * sizeof *v);
+    keel_json **v = realloc(r->idx, cap * sizeof *v);
     if (v == NULL)
         return KEEL_E_NOMEM;
     r->idx = v;
@@ -320,9 +96,11 @@ static keel_status index_reserve(struct keel_registry *r)
 }
 
 /*@ requires \valid(r) && pos <= r->count && r->count < r->cap;
+    requires json_node(node);
     assigns *r;
  */
-static void index_insert(struct keel_registry *r, size_t pos, cJSON *node)
+static void index_insert(struct keel_registry *r, size_t pos,
+                         keel_json *node)
 {
     memmove(r->idx + pos + 1, r->idx + pos,
             (r->count - pos) * sizeof *r->idx);
@@ -343,18 +121,19 @@ static void index_delete(struct keel_registry *r, size_t pos)
 keel_status keel_registry_reindex(struct keel_registry *r)
 {
     size_t n = 0;
-    cJSON *acc = keel_tree_get(r->doc, "accounts");
-    r->accounts = cJSON_IsObject(acc) ? acc : NULL;
+    keel_json *acc = keel_tree_get(r->doc, "accounts");
+    r->accounts = keel_json_kind(acc) == KEEL_J_OBJECT ? acc : NULL;
     r->count = 0;
     if (r->accounts == NULL)
         return KEEL_OK;
-    for (cJSON *c = r->accounts->child; c != NULL; c = c->next) {
-        if (c->string == NULL)
+    for (keel_json *c = keel_json_first(r->accounts); c != NULL;
+         c = keel_json_next(c)) {
+        if (keel_json_key(c) == NULL)
             return KEEL_E_INVALID;
         n++;
     }
     if (n > r->cap) {
-        cJSON **v = realloc(r->idx, n * sizeof *v);
+        keel_json **v = realloc(r->idx, n * sizeof *v);
         if (v == NULL)
             return KEEL_E_NOMEM;
         r->idx = v;
@@ -362,11 +141,13 @@ keel_status keel_registry_reindex(struct keel_registry *r)
     }
     if (n == 0)
         return KEEL_OK;
-    for (cJSON *c = r->accounts->child; c != NULL; c = c->next)
+    for (keel_json *c = keel_json_first(r->accounts); c != NULL;
+         c = keel_json_next(c))
         r->idx[r->count++] = c;
     qsort(r->idx, r->count, sizeof *r->idx, cmp_key);
     for (size_t i = 1; i < r->count; i++) {
-        if (strcmp(r->idx[i - 1]->string, r->idx[i]->string) == 0) {
+        if (strcmp(keel_json_key(r->idx[i - 1]), keel_json_key(r->idx[i])) ==
+            0) {
             r->count = 0;
             return KEEL_E_INVALID;
         }
@@ -376,14 +157,14 @@ keel_status keel_registry_reindex(struct keel_registry *r)
 
 /* ---- registry lifetime -------------------------------------------------------- */
 
-struct keel_registry *keel_registry_wrap(cJSON *doc)
+struct keel_registry *keel_registry_wrap(keel_json *doc)
 {
     if (doc == NULL)
         return NULL;
     struct keel_registry *r = calloc(1, sizeof *r);
-    if (r == NULL || !cJSON_IsObject(doc)) {
+    if (r == NULL || keel_json_kind(doc) != KEEL_J_OBJECT) {
         free(r);
-        cJSON_Delete(doc);
+        keel_json_delete(doc);
         return NULL;
     }
     r->doc = doc;
@@ -394,44 +175,59 @@ struct keel_registry *keel_registry_wrap(cJSON *doc)
     return r;
 }
 
-cJSON *keel_registry_doc(struct keel_registry *r)
+keel_json *keel_registry_doc(struct keel_registry *r)
 {
     return r->doc;
 }
 
-const cJSON *keel_registry_doc_const(const struct keel_registry *r)
+const keel_json *keel_registry_doc_const(const struct keel_registry *r)
 {
     return r->doc;
+}
+
+/* Append item to obj as member key; item, or NULL on allocation failure
+   (item NULL included; item is freed then). */
+/*@ requires json_node(obj) && valid_read_string(key);
+    requires item == \null || json_node(item);
+    assigns json_heap;
+    ensures \result == \null || \result == item;
+ */
+static keel_json *add_new(keel_json *obj, const char *key, keel_json *item)
+{
+    return keel_json_add(obj, key, item) ? item : NULL;
 }
 
 /* Build {"enabled": false, "threshold5hPercent": 10,
    "thresholdWeeklyPercent": 5} and {"usage": true} into doc. */
-/*@ requires \valid(doc);
-    assigns *doc;
+/*@ requires json_node(doc);
+    assigns json_heap;
     ensures \result == 0 || \result == 1;
  */
-static int add_default_globals(cJSON *doc)
+static int add_default_globals(keel_json *doc)
 {
-    cJSON *as = cJSON_AddObjectToObject(doc, "autoSwitch");
-    if (as == NULL || cJSON_AddFalseToObject(as, "enabled") == NULL ||
-        cJSON_AddNumberToObject(as, "threshold5hPercent", 10) == NULL ||
-        cJSON_AddNumberToObject(as, "thresholdWeeklyPercent", 5) == NULL)
+    keel_json *as = add_new(doc, "autoSwitch", keel_json_new_object());
+    if (as == NULL ||
+        add_new(as, "enabled", keel_json_new_bool(0)) == NULL ||
+        add_new(as, "threshold5hPercent", keel_json_new_number(10)) == NULL ||
+        add_new(as, "thresholdWeeklyPercent", keel_json_new_number(5)) ==
+            NULL)
         return 0;
-    cJSON *api = cJSON_AddObjectToObject(doc, "api");
-    return api != NULL && cJSON_AddTrueToObject(api, "usage") != NULL;
+    keel_json *api = add_new(doc, "api", keel_json_new_object());
+    return api != NULL &&
+           add_new(api, "usage", keel_json_new_bool(1)) != NULL;
 }
 
 struct keel_registry *keel_registry_new(void)
 {
     /* Key order as the Node tool writes a fresh registry (DESIGN.md 1):
        version, autoSwitch, api, accounts; no activeAccountName. */
-    cJSON *doc = cJSON_CreateObject();
+    keel_json *doc = keel_json_new_object();
     if (doc == NULL)
         return NULL;
-    if (cJSON_AddNumberToObject(doc, "version", 1) == NULL ||
+    if (add_new(doc, "version", keel_json_new_number(1)) == NULL ||
         !add_default_globals(doc) ||
-        cJSON_AddObjectToObject(doc, "accounts") == NULL) {
-        cJSON_Delete(doc);
+        add_new(doc, "accounts", keel_json_new_object()) == NULL) {
+        keel_json_delete(doc);
         return NULL;
     }
     return keel_registry_wrap(doc);
@@ -441,7 +237,7 @@ void keel_registry_free(struct keel_registry *r)
 {
     if (r == NULL)
         return;
-    cJSON_Delete(r->doc);
+    keel_json_delete(r->doc);
     free(r->idx);
     free(r);
 }
@@ -466,7 +262,7 @@ size_t keel_registry_count(const struct keel_registry *r)
 
 const char *keel_registry_name_at(const struct keel_registry *r, size_t i)
 {
-    return i < r->count ? r->idx[i]->string : NULL;
+    return i < r->count ? keel_json_key(r->idx[i]) : NULL;
 }
 
 int keel_registry_find(const struct keel_registry *r, const char *name,
@@ -480,12 +276,12 @@ int keel_registry_find(const struct keel_registry *r, const char *name,
     return 1;
 }
 
-cJSON *keel_registry_account_node(const struct keel_registry *r, size_t i)
+keel_json *keel_registry_account_node(const struct keel_registry *r, size_t i)
 {
     return i < r->count ? r->idx[i] : NULL;
 }
 
-cJSON *keel_registry_account_find(const struct keel_registry *r,
+keel_json *keel_registry_account_find(const struct keel_registry *r,
                                   const char *name)
 {
     size_t pos = 0;
@@ -493,31 +289,39 @@ cJSON *keel_registry_account_find(const struct keel_registry *r,
 }
 
 /* Value of a string member, NULL if absent or not a string. */
-/*@ assigns \nothing; */
-static const char *get_str(const cJSON *obj, const char *key)
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns \nothing;
+    ensures \result == \null || valid_read_string(\result);
+ */
+static const char *get_str(const keel_json *obj, const char *key)
 {
-    const cJSON *v = keel_tree_get(obj, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    const keel_json *v = keel_tree_get(obj, key);
+    return keel_json_kind(v) == KEEL_J_STRING ? keel_json_string(v) : NULL;
 }
 
 /* Value of a number member, 0 if absent or not a number. */
-/*@ assigns \nothing; */
-static double get_num(const cJSON *obj, const char *key)
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns \nothing;
+ */
+static double get_num(const keel_json *obj, const char *key)
 {
-    const cJSON *v = keel_tree_get(obj, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+    const keel_json *v = keel_tree_get(obj, key);
+    return keel_json_kind(v) == KEEL_J_NUMBER ? keel_json_number(v) : 0;
 }
 
 static const char *const field_key[KEEL_F_COUNT] = {
     "email", "accountId", "userId", "planType", "createdAt", "lastUsageAt",
 };
 
-/*@ requires \valid(out);
+/*@ requires w == \null || json_node(w);
+    requires \valid(out);
     assigns *out;
  */
-static void view_window(const cJSON *w, struct keel_usage_window *out)
+static void view_window(const keel_json *w, struct keel_usage_window *out)
 {
-    out->present = cJSON_IsObject(w);
+    out->present = keel_json_kind(w) == KEEL_J_OBJECT;
     out->used_percent = get_num(w, "usedPercent");
     out->window_minutes = get_num(w, "windowMinutes");
     out->resets_at = get_num(w, "resetsAt");
@@ -527,15 +331,15 @@ keel_status keel_registry_view(const struct keel_registry *r,
                                const char *name,
                                struct keel_account_view *out)
 {
-    const cJSON *a = keel_registry_account_find(r, name);
+    const keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
         return KEEL_E_NOT_FOUND;
     memset(out, 0, sizeof *out);
-    out->name = a->string;
+    out->name = keel_json_key(a);
     for (int f = 0; f < KEEL_F_COUNT; f++)
         out->field[f] = get_str(a, field_key[f]);
-    const cJSON *u = keel_tree_get(a, "lastUsage");
-    out->has_last_usage = cJSON_IsObject(u);
+    const keel_json *u = keel_tree_get(a, "lastUsage");
+    out->has_last_usage = keel_json_kind(u) == KEEL_J_OBJECT;
     view_window(keel_tree_get(u, "primary"), &out->primary);
     view_window(keel_tree_get(u, "secondary"), &out->secondary);
     out->usage_plan_type = get_str(u, "planType");
@@ -558,37 +362,41 @@ static int storable(const char *s)
 }
 
 /* obj[key] = a new string node. */
-/*@ requires valid_read_string(key) && valid_read_string(value);
-    assigns *obj;
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key) && valid_read_string(value);
+    assigns json_heap;
  */
-static keel_status set_str(cJSON *obj, const char *key, const char *value)
+static keel_status set_str(keel_json *obj, const char *key, const char *value)
 {
-    cJSON *v = cJSON_CreateString(value);
+    keel_json *v = keel_json_new_string(value);
     if (v == NULL)
         return KEEL_E_NOMEM;
     return keel_tree_set(obj, key, v);
 }
 
-/*@ requires valid_read_string(key);
-    assigns *obj;
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns json_heap;
  */
-static keel_status set_num(cJSON *obj, const char *key, double value)
+static keel_status set_num(keel_json *obj, const char *key, double value)
 {
-    cJSON *v = cJSON_CreateNumber(value);
+    keel_json *v = keel_json_new_number(value);
     if (v == NULL)
         return KEEL_E_NOMEM;
     return keel_tree_set(obj, key, v);
 }
 
 /* The accounts object, created (appended to doc) if absent. */
-/*@ requires \valid(r);
-    assigns *r;
+/*@ requires keel_registry_ok(r);
+    assigns r->accounts, r->count, json_heap;
+    ensures keel_registry_ok(r);
+    ensures \result == \null || (\result == r->accounts && json_node(\result));
  */
-static cJSON *ensure_accounts(struct keel_registry *r)
+static keel_json *ensure_accounts(struct keel_registry *r)
 {
     if (r->accounts != NULL)
         return r->accounts;
-    cJSON *acc = cJSON_CreateObject();
+    keel_json *acc = keel_json_new_object();
     if (acc == NULL || keel_tree_set(r->doc, "accounts", acc) != KEEL_OK)
         return NULL;
     r->accounts = acc;
@@ -596,45 +404,35 @@ static cJSON *ensure_accounts(struct keel_registry *r)
     return acc;
 }
 
-keel_status keel_registry_put_account(struct keel_registry *r, cJSON *item)
+keel_status keel_registry_put_account(struct keel_registry *r,
+                                      keel_json *item)
 {
-    const char *key = item->string != NULL ? item->string
-                                           : get_str(item, "name");
+    const char *key = keel_json_key(item);
+    if (key == NULL)
+        key = get_str(item, "name");
     if (key == NULL || !keel_name_valid(key, strlen(key))) {
-        cJSON_Delete(item);
+        keel_json_delete(item);
         return KEEL_E_INVALID;
     }
     size_t pos = 0;
     if (index_search(r, key, &pos)) {
-        cJSON *old = r->idx[pos];
+        keel_json *old = r->idx[pos];
         /* keel_tree_set would search the accounts linearly: replace by
            pointer, moving the key over, so nothing is allocated. */
         if (old != item) {
-            if (item->string != NULL && !(item->type & cJSON_StringIsConst))
-                cJSON_free(item->string);
-            item->string = old->string;
-            item->type &= ~cJSON_StringIsConst;
-            old->string = NULL;
-            cJSON_ReplaceItemViaPointer(r->accounts, old, item);
+            keel_json_replace(r->accounts, old, item);
             r->idx[pos] = item;
         }
         return KEEL_OK;
     }
-    cJSON *acc = ensure_accounts(r);
+    keel_json *acc = ensure_accounts(r);
     if (acc == NULL || index_reserve(r) != KEEL_OK) {
-        cJSON_Delete(item);
+        keel_json_delete(item);
         return KEEL_E_NOMEM;
     }
-    char *k = strdup(key);
-    if (k == NULL) {
-        cJSON_Delete(item);
-        return KEEL_E_NOMEM;
-    }
-    if (item->string != NULL && !(item->type & cJSON_StringIsConst))
-        cJSON_free(item->string);
-    item->string = k;
-    item->type &= ~cJSON_StringIsConst;
-    cJSON_AddItemToArray(acc, item); /* links only: appended, cannot fail */
+    /* The key is copied before item's own key (key may be it) is freed. */
+    if (!keel_json_add(acc, key, item))
+        return KEEL_E_NOMEM; /* item freed */
     index_insert(r, pos, item);
     return KEEL_OK;
 }
@@ -648,10 +446,10 @@ keel_status keel_registry_add(struct keel_registry *r, const char *name,
         return fail(err, KEEL_E_INVALID, "createdAt is not storable text");
     if (keel_registry_account_find(r, name) != NULL)
         return fail(err, KEEL_E_EXISTS, "account already exists");
-    cJSON *a = cJSON_CreateObject();
+    keel_json *a = keel_json_new_object();
     if (a == NULL || set_str(a, "name", name) != KEEL_OK ||
         (created_at != NULL && set_str(a, "createdAt", created_at) != KEEL_OK)) {
-        cJSON_Delete(a);
+        keel_json_delete(a);
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
     keel_status st = keel_registry_put_account(r, a);
@@ -666,9 +464,9 @@ keel_status keel_registry_remove(struct keel_registry *r, const char *name,
     size_t pos = 0;
     if (!index_search(r, name, &pos))
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
-    cJSON *node = r->idx[pos];
+    keel_json *node = r->idx[pos];
     index_delete(r, pos);
-    cJSON_Delete(cJSON_DetachItemViaPointer(r->accounts, node));
+    keel_json_remove(r->accounts, node);
     return KEEL_OK;
 }
 
@@ -684,13 +482,13 @@ keel_status keel_registry_rename(struct keel_registry *r, const char *from,
         return KEEL_OK;
     if (index_search(r, to, &dst))
         return fail(err, KEEL_E_EXISTS, "account already exists");
-    cJSON *node = r->idx[pos];
+    keel_json *node = r->idx[pos];
     /* Allocate everything first, so a failure changes nothing. */
     char *k = strdup(to);
-    cJSON *nm = cJSON_CreateString(to);
+    keel_json *nm = keel_json_new_string(to);
     if (k == NULL || nm == NULL) {
         free(k);
-        cJSON_Delete(nm);
+        keel_json_delete(nm);
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
     if (keel_tree_set(node, "name", nm) != KEEL_OK) {
@@ -698,10 +496,7 @@ keel_status keel_registry_rename(struct keel_registry *r, const char *from,
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
     /* Delete + insert, as the Node tool renames: the account moves last. */
-    cJSON_DetachItemViaPointer(r->accounts, node);
-    cJSON_free(node->string);
-    node->string = k;
-    cJSON_AddItemToArray(r->accounts, node);
+    keel_json_move_last(r->accounts, node, k);
     index_delete(r, pos);
     (void)index_search(r, to, &dst);
     index_insert(r, dst, node); /* room: one entry was just freed */
@@ -714,7 +509,7 @@ keel_status keel_registry_set_string(struct keel_registry *r,
 {
     if ((int)f < 0 || f >= KEEL_F_COUNT)
         return fail(err, KEEL_E_INVALID, "unknown field");
-    cJSON *a = keel_registry_account_find(r, name);
+    keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
     if (value == NULL) {
@@ -740,19 +535,20 @@ static int window_ok(const struct keel_usage_window *w)
 }
 
 /* u[key] = w (edited in place, unknown members kept), or removed. */
-/*@ requires \valid(u) && valid_read_string(key);
-    assigns *u;
+/*@ requires json_node(u) && valid_read_string(key);
+    requires w == \null || \valid_read(w);
+    assigns json_heap;
  */
-static keel_status put_window(cJSON *u, const char *key,
+static keel_status put_window(keel_json *u, const char *key,
                               const struct keel_usage_window *w)
 {
     if (w == NULL || !w->present) {
         (void)keel_tree_remove(u, key);
         return KEEL_OK;
     }
-    cJSON *o = keel_tree_get(u, key);
-    if (!cJSON_IsObject(o)) {
-        o = cJSON_CreateObject();
+    keel_json *o = keel_tree_get(u, key);
+    if (keel_json_kind(o) != KEEL_J_OBJECT) {
+        o = keel_json_new_object();
         if (o == NULL || keel_tree_set(u, key, o) != KEEL_OK)
             return KEEL_E_NOMEM;
     }
@@ -764,10 +560,12 @@ static keel_status put_window(cJSON *u, const char *key,
 }
 
 /* obj[key] = value, or removed when value is NULL. */
-/*@ requires \valid(obj) && valid_read_string(key);
-    assigns *obj;
+/*@ requires json_node(obj) && valid_read_string(key);
+    requires value == \null || valid_read_string(value);
+    assigns json_heap;
  */
-static keel_status put_opt_str(cJSON *obj, const char *key, const char *value)
+static keel_status put_opt_str(keel_json *obj, const char *key,
+                               const char *value)
 {
     if (value == NULL) {
         (void)keel_tree_remove(obj, key);
@@ -784,7 +582,7 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
                                     const char *last_usage_at,
                                     struct keel_err *err)
 {
-    cJSON *a = keel_registry_account_find(r, name);
+    keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
     if (!window_ok(primary) || !window_ok(secondary))
@@ -797,9 +595,9 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
     /* Edit lastUsage in place, so members a newer tool added survive (G11);
        key order primary, secondary, planType, fetchedAt, source for a new
        object, as the Node tool writes it. */
-    cJSON *u = keel_tree_get(a, "lastUsage");
-    if (!cJSON_IsObject(u)) {
-        u = cJSON_CreateObject();
+    keel_json *u = keel_tree_get(a, "lastUsage");
+    if (keel_json_kind(u) != KEEL_J_OBJECT) {
+        u = keel_json_new_object();
         if (u == NULL || keel_tree_set(a, "lastUsage", u) != KEEL_OK)
             return fail(err, KEEL_E_NOMEM, "out of memory");
     }
@@ -820,24 +618,6 @@ const char *keel_registry_active(const struct keel_registry *r)
     return get_str(r->doc, "activeAccountName");
 }
 
-/* Link item into parent's member list just before member `before`.
-   (Debian's cJSON_InsertItemInArray refuses a position inside an object,
-   so the list is linked here: child is the first member, first->prev the
-   last, last->next NULL.) */
-/*@ requires \valid(parent) && \valid(before) && \valid(item);
-    assigns parent->child, before->prev, item->prev, item->next;
- */
-static void link_before(cJSON *parent, cJSON *before, cJSON *item)
-{
-    item->next = before;
-    item->prev = before->prev;
-    if (parent->child == before)
-        parent->child = item;
-    else
-        before->prev->next = item;
-    before->prev = item;
-}
-
 keel_status keel_registry_set_active(struct keel_registry *r,
                                      const char *name, struct keel_err *err)
 {
@@ -847,7 +627,7 @@ keel_status keel_registry_set_active(struct keel_registry *r,
     }
     if (!keel_name_valid(name, strlen(name)))
         return fail(err, KEEL_E_INVALID, "invalid account name");
-    cJSON *v = cJSON_CreateString(name);
+    keel_json *v = keel_json_new_string(name);
     if (v == NULL)
         return fail(err, KEEL_E_NOMEM, "out of memory");
     if (keel_tree_get(r->doc, "activeAccountName") != NULL ||
@@ -858,30 +638,27 @@ keel_status keel_registry_set_active(struct keel_registry *r,
     }
     /* The Node tool's layout (DESIGN.md 1) has activeAccountName just
        before "accounts", also when it was absent before. */
-    char *k = strdup("activeAccountName");
-    if (k == NULL) {
-        cJSON_Delete(v);
-        return fail(err, KEEL_E_NOMEM, "out of memory");
-    }
-    v->string = k;
-    link_before(r->doc, r->accounts, v);
+    if (!keel_json_insert_before(r->doc, r->accounts, "activeAccountName", v))
+        return fail(err, KEEL_E_NOMEM, "out of memory"); /* v freed */
     return KEEL_OK;
 }
 
 /* 1 if obj[key] is true, 0 otherwise. */
-/*@ assigns \nothing;
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns \nothing;
     ensures \result == 0 || \result == 1;
  */
-static int get_true(const cJSON *obj, const char *key)
+static int get_true(const keel_json *obj, const char *key)
 {
-    return cJSON_IsTrue(keel_tree_get(obj, key)) ? 1 : 0;
+    return keel_json_kind(keel_tree_get(obj, key)) == KEEL_J_TRUE ? 1 : 0;
 }
 
 void keel_registry_globals(const struct keel_registry *r,
                            struct keel_globals *out)
 {
-    const cJSON *as = keel_tree_get(r->doc, "autoSwitch");
-    const cJSON *api = keel_tree_get(r->doc, "api");
+    const keel_json *as = keel_tree_get(r->doc, "autoSwitch");
+    const keel_json *api = keel_tree_get(r->doc, "api");
     out->auto_enabled = get_true(as, "enabled");
     out->threshold_5h = get_num(as, "threshold5hPercent");
     out->threshold_weekly = get_num(as, "thresholdWeeklyPercent");
@@ -889,26 +666,28 @@ void keel_registry_globals(const struct keel_registry *r,
 }
 
 /* doc[key] as an object, replaced by a new one if absent or mistyped. */
-/*@ requires \valid(doc) && valid_read_string(key);
-    assigns *doc;
+/*@ requires json_node(doc) && valid_read_string(key);
+    assigns json_heap;
+    ensures \result == \null || json_node(\result);
  */
-static cJSON *ensure_object(cJSON *doc, const char *key)
+static keel_json *ensure_object(keel_json *doc, const char *key)
 {
-    cJSON *o = keel_tree_get(doc, key);
-    if (cJSON_IsObject(o))
+    keel_json *o = keel_tree_get(doc, key);
+    if (keel_json_kind(o) == KEEL_J_OBJECT)
         return o;
-    o = cJSON_CreateObject();
+    o = keel_json_new_object();
     if (o == NULL || keel_tree_set(doc, key, o) != KEEL_OK)
         return NULL;
     return o;
 }
 
-/*@ requires valid_read_string(key);
-    assigns *obj;
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns json_heap;
  */
-static keel_status set_bool(cJSON *obj, const char *key, int value)
+static keel_status set_bool(keel_json *obj, const char *key, int value)
 {
-    cJSON *v = cJSON_CreateBool(value != 0);
+    keel_json *v = keel_json_new_bool(value != 0);
     if (v == NULL)
         return KEEL_E_NOMEM;
     return keel_tree_set(obj, key, v);
@@ -928,7 +707,7 @@ keel_status keel_registry_set_globals(struct keel_registry *r,
     if ((g->auto_enabled != 0) != (cur.auto_enabled != 0) ||
         g->threshold_5h != cur.threshold_5h ||
         g->threshold_weekly != cur.threshold_weekly) {
-        cJSON *as = ensure_object(r->doc, "autoSwitch");
+        keel_json *as = ensure_object(r->doc, "autoSwitch");
         if (as == NULL)
             return fail(err, KEEL_E_NOMEM, "out of memory");
         if ((g->auto_enabled != 0) != (cur.auto_enabled != 0))
@@ -939,7 +718,7 @@ keel_status keel_registry_set_globals(struct keel_registry *r,
             st = set_num(as, "thresholdWeeklyPercent", g->threshold_weekly);
     }
     if (st == KEEL_OK && (g->api_usage != 0) != (cur.api_usage != 0)) {
-        cJSON *api = ensure_object(r->doc, "api");
+        keel_json *api = ensure_object(r->doc, "api");
         st = api == NULL ? KEEL_E_NOMEM
                          : set_bool(api, "usage", g->api_usage);
     }

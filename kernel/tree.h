@@ -1,19 +1,20 @@
 /*
- * tree.h - internal: the cJSON document behind a registry.
+ * tree.h - internal: the JSON document behind a registry.
  *
  * Purpose
  *   registry.c, codec.c, encode.c and merge.c share the representation of a
- *   registry: a cJSON document tree (which keeps every field, known or not,
- *   in its stored order, G11) plus an index of the account nodes sorted by
- *   name (strcmp). This header exposes that representation to those four
+ *   registry: a JSON document tree (which keeps every field, known or not,
+ *   in its stored order, G11; nodes are keel_json, read and edited only
+ *   through cjson_glue.h) plus an index of the account nodes sorted by name
+ *   (strcmp). This header exposes that representation to those four
  *   files only; nothing outside kernel/ includes it.
  *
  *   Invariants of a struct keel_registry (kept by every function here):
- *     - doc is a cJSON object;
+ *     - doc is an object;
  *     - accounts is doc's "accounts" member if that member is an object,
  *       NULL otherwise (a registry without "accounts" has no accounts);
  *     - idx[0 .. count-1] are exactly the members of accounts, sorted by
- *       their key (node->string), keys distinct;
+ *       their key (keel_json_key), keys distinct;
  *     - no key anywhere is duplicated within its object (decode rejects
  *       duplicates; keel_tree_set replaces in place).
  *   Account nodes are normally objects whose "name" equals their key and
@@ -24,7 +25,7 @@
  * Calling sequence (merge.c)
  *   // (a) accounts in sorted order
  *   for (i = 0; i < keel_registry_count(r); i++)
- *       node = keel_registry_account_node(r, i);      // key: node->string
+ *       node = keel_registry_account_node(r, i);  // keel_json_key(node)
  *   // (b) compare / copy fields and accounts
  *   keel_tree_equal(keel_tree_get(a, "email"), keel_tree_get(b, "email"));
  *   keel_tree_set(obj, "email", keel_tree_dup(src_value));  // in place/append
@@ -59,111 +60,136 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
-
+#include "cjson_glue.h"
 #include "error.h"
 #include "registry.h"
 
 struct keel_registry {
-    cJSON *doc;       /* the whole document, an object             */
-    cJSON *accounts;  /* doc's "accounts" object, or NULL           */
-    cJSON **idx;      /* account nodes sorted by key (strcmp)       */
-    size_t count;     /* entries in idx                             */
-    size_t cap;       /* allocated entries in idx                   */
+    keel_json *doc;      /* the whole document, an object          */
+    keel_json *accounts; /* doc's "accounts" object, or NULL        */
+    keel_json **idx;     /* account nodes sorted by key (strcmp)    */
+    size_t count;        /* entries in idx                          */
+    size_t cap;          /* allocated entries in idx                */
 };
+
+/* The memory-safety part of the invariants above: what every function here
+   needs of a registry, and keeps. (Sorting and the correspondence of idx
+   with the accounts' members are not modelled; spec/json_model.h.) */
+/*@ predicate keel_registry_ok{L}(struct keel_registry *r) =
+      \valid(r) && json_node(r->doc) &&
+      (r->accounts == \null || json_node(r->accounts)) &&
+      r->count <= r->cap &&
+      (r->cap == 0 || \valid(r->idx + (0 .. r->cap - 1))) &&
+      \forall integer i; 0 <= i < r->count ==> json_node(r->idx[i]);
+ */
 
 /* ---- registry <-> tree ------------------------------------------------- */
 
 /* Wrap a document: takes ownership of doc (an object) and builds the index.
    On failure (NULL: allocation failed, or the accounts object has a
    duplicate key) doc is freed. */
-/*@ requires doc == \null || \valid(doc);
-    ensures \result == \null || \valid(\result);
+/*@ requires doc == \null || json_node(doc);
+    ensures \result == \null || keel_registry_ok(\result);
  */
-struct keel_registry *keel_registry_wrap(cJSON *doc);
+struct keel_registry *keel_registry_wrap(keel_json *doc);
 
 /* The document (never NULL for a live registry). Edits through it are
    allowed; edits of the accounts object need keel_registry_reindex. */
-/*@ requires \valid(r);
+/*@ requires keel_registry_ok(r);
     assigns \nothing;
-    ensures \result == r->doc;
+    ensures \result == r->doc && json_node(\result);
  */
-cJSON *keel_registry_doc(struct keel_registry *r);
-/*@ requires \valid_read(r);
+keel_json *keel_registry_doc(struct keel_registry *r);
+/*@ requires keel_registry_ok(r);
     assigns \nothing;
-    ensures \result == r->doc;
+    ensures \result == r->doc && json_node(\result);
  */
-const cJSON *keel_registry_doc_const(const struct keel_registry *r);
+const keel_json *keel_registry_doc_const(const struct keel_registry *r);
 
 /* Rebuild accounts pointer and index from doc. KEEL_E_NOMEM, or
    KEEL_E_INVALID if two accounts share a key (index then empty). */
-/*@ requires \valid(r);
-    assigns *r;
+/*@ requires keel_registry_ok(r);
+    assigns *r, r->idx[0 .. r->cap - 1];
+    ensures keel_registry_ok(r);
  */
 keel_status keel_registry_reindex(struct keel_registry *r);
 
-/* The i-th account node in sorted order (its key is node->string), NULL if
-   i >= count. */
-/*@ requires \valid_read(r);
+/* The i-th account node in sorted order (its key is keel_json_key(node)),
+   NULL if i >= count. */
+/*@ requires keel_registry_ok(r);
     assigns \nothing;
+    ensures \result == \null || json_node(\result);
  */
-cJSON *keel_registry_account_node(const struct keel_registry *r, size_t i);
+keel_json *keel_registry_account_node(const struct keel_registry *r, size_t i);
 
 /* The account node named name, NULL if none (binary search). */
-/*@ requires \valid_read(r) && valid_read_string(name);
+/*@ requires keel_registry_ok(r);
+    requires valid_read_string(name);
     assigns \nothing;
+    ensures \result == \null || json_node(\result);
  */
-cJSON *keel_registry_account_find(const struct keel_registry *r,
-                                  const char *name);
+keel_json *keel_registry_account_find(const struct keel_registry *r,
+                                      const char *name);
 
-/* Insert or replace the account whose key is item->string if set, else
+/* Insert or replace the account whose key is item's key if set, else
    the string value of item's "name" member. Replaced in place (its
    position in the file is kept); new accounts are appended. Creates the
    accounts object (appended to doc) if absent. Takes ownership of item.
    KEEL_E_INVALID if the key is missing or not a valid name. */
-/*@ requires \valid(r) && \valid(item);
-    assigns *r;
+/*@ requires keel_registry_ok(r) && json_node(item);
+    assigns *r, r->idx[0 .. r->count], json_heap;
+    ensures keel_registry_ok(r);
  */
-keel_status keel_registry_put_account(struct keel_registry *r, cJSON *item);
+keel_status keel_registry_put_account(struct keel_registry *r,
+                                      keel_json *item);
 
 /* ---- plain tree helpers -------------------------------------------------- */
 
-/* Case-sensitive member lookup (never cJSON_GetObjectItem, which ignores
-   case). NULL if obj is NULL, not an object, or has no such key. Linear:
-   use keel_registry_account_find for accounts. */
-/*@ requires valid_read_string(key);
+/* Case-sensitive member lookup (cJSON's own lookup ignores case). NULL if
+   obj is NULL, not an object, or has no such key. Linear: use
+   keel_registry_account_find for accounts. */
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
     assigns \nothing;
+    ensures \result == \null || json_node(\result);
  */
-cJSON *keel_tree_get(const cJSON *obj, const char *key);
+keel_json *keel_tree_get(const keel_json *obj, const char *key);
 
 /* Set obj[key] = item: replace the existing member in place, or append.
    Takes ownership of item (freed on failure). KEEL_E_INVALID if obj is not
    an object or item is NULL. Do not use on the accounts object (see
    keel_registry_put_account). */
-/*@ requires valid_read_string(key);
-    assigns *obj;
+/*@ requires obj == \null || json_node(obj);
+    requires item == \null || json_node(item);
+    requires valid_read_string(key);
+    assigns json_heap;
  */
-keel_status keel_tree_set(cJSON *obj, const char *key, cJSON *item);
+keel_status keel_tree_set(keel_json *obj, const char *key, keel_json *item);
 
 /* Delete obj[key] if present. 1 if something was removed. */
-/*@ requires valid_read_string(key);
-    assigns *obj;
+/*@ requires obj == \null || json_node(obj);
+    requires valid_read_string(key);
+    assigns json_heap;
     ensures \result == 0 || \result == 1;
  */
-int keel_tree_remove(cJSON *obj, const char *key);
+int keel_tree_remove(keel_json *obj, const char *key);
 
 /* Deep copy (keys and order kept); NULL for NULL or on allocation
    failure. */
-/*@ assigns \nothing;
+/*@ requires x == \null || json_node(x);
+    assigns json_heap;
+    ensures \result == \null || json_node(\result);
  */
-cJSON *keel_tree_dup(const cJSON *x);
+keel_json *keel_tree_dup(const keel_json *x);
 
 /* 1 if a and b would encode to the same bytes (same types, values, keys
    and JavaScript key order); two NULLs are equal, NULL vs non-NULL not. */
-/*@ assigns \nothing;
+/*@ requires a == \null || json_node(a);
+    requires b == \null || json_node(b);
+    assigns \nothing;
     ensures \result == 0 || \result == 1;
  */
-int keel_tree_equal(const cJSON *a, const cJSON *b);
+int keel_tree_equal(const keel_json *a, const keel_json *b);
 
 /* 1 if key is an array index as JavaScript orders them: "0" or a decimal
    without leading zero, value <= 4294967294. */
@@ -174,13 +200,18 @@ int keel_tree_equal(const cJSON *a, const cJSON *b);
 int keel_tree_index_key(const char *key, unsigned long *value);
 
 /* The members of obj in JavaScript order. If no key is an array index the
-   stored order is it and *out is set to NULL (walk obj->child); otherwise
-   *out is a malloc'ed array of *n pointers the caller frees.
-   KEEL_E_NOMEM on allocation failure. */
-/*@ requires \valid(out) && \valid(n);
+   stored order is it and *out is set to NULL (walk keel_json_first /
+   keel_json_next); otherwise *out is a malloc'ed array of *n pointers the
+   caller frees. KEEL_E_NOMEM on allocation failure. */
+/*@ requires obj == \null || json_node(obj);
+    requires \valid(out) && \valid(n);
     assigns *out, *n;
+    ensures \result == KEEL_OK && *out != \null ==>
+              \valid(*out + (0 .. *n - 1)) &&
+              \forall integer i; 0 <= i < *n ==> json_node((*out)[i]);
  */
-keel_status keel_tree_js_order(const cJSON *obj, cJSON ***out, size_t *n);
+keel_status keel_tree_js_order(const keel_json *obj, keel_json ***out,
+                               size_t *n);
 
 /* 1 if s is valid UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 /*@ requires valid_read_string(s);

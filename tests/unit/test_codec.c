@@ -17,6 +17,10 @@
 #include "../../kernel/json_check.h"
 #include "../../kernel/tree.h"
 
+/* The tests build and inspect trees with cJSON itself (keel_json is
+   struct cJSON). */
+#include <cjson/cJSON.h>
+
 /* Decode s from a heap buffer of exactly strlen(s) bytes (no NUL after it,
    so ASan catches any read past len). */
 static keel_status decode_exact(const char *s, struct keel_registry **r,

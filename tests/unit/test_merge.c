@@ -16,6 +16,10 @@
 #include "../../kernel/merge.h"
 #include "../../kernel/tree.h"
 
+/* The tests build and inspect trees with cJSON itself (keel_json is
+   struct cJSON). */
+#include <cjson/cJSON.h>
+
 #define TRIPLES 1500
 #define POOL 10
 

@@ -18,6 +18,10 @@
 #include "../../kernel/codec.h"
 #include "../../kernel/tree.h"
 
+/* The tests build and inspect trees with cJSON itself (keel_json is
+   struct cJSON). */
+#include <cjson/cJSON.h>
+
 /* Encode r and compare with the expected text. */
 static void assert_encodes(const struct keel_registry *r, const char *want)
 {

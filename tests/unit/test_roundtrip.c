@@ -25,6 +25,10 @@
 #include "../../kernel/codec.h"
 #include "../../kernel/tree.h"
 
+/* The tests build and inspect trees with cJSON itself (keel_json is
+   struct cJSON). */
+#include <cjson/cJSON.h>
+
 #define FIXTURES "tests/fixtures"
 
 /* ---- seeded generator ----------------------------------------------------- */
