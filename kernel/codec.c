@@ -25,12 +25,37 @@
  */
 #include "codec.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_check.h"
 #include "tree.h"
+
+#ifdef __FRAMAC__
+/* WP proves allocation against spec/alloc_model.h (see there why): the
+   parse copy is a block of bytes, the scratch array a block of node
+   pointers. */
+#define malloc(size) keel_model_malloc(size)
+#define free(p) keel_model_free(p)
+#define realloc(p, size) keel_model_realloc_nodes(p, size)
+#define free_nodes(p) keel_model_free_nodes(p)
+#else
+#define free_nodes(p) free(p)
+#endif
+
+/* A member's key; "" for a node without one (cJSON gives every member of
+   an object a key, but the glue's contract does not say so). */
+/*@ requires json_node(c);
+    assigns \nothing;
+    ensures valid_read_string(\result);
+ */
+static const char *member_key(const keel_json *c)
+{
+    const char *k = keel_json_key(c);
+    return k != NULL ? k : "";
+}
 
 /* ---- errors and paths ------------------------------------------------------- */
 
@@ -40,44 +65,81 @@ struct path {
     size_t len;
 };
 
+/* s[len] ends the path (no byte before it is NUL: keys hold none, json_check
+   rejects \u0000). */
+/*@ predicate path_ok(struct path *p) =
+      \valid(p) && p->len < KEEL_JSON_PATH_MAX && p->s[p->len] == '\0';
+ */
+
+/* Append s[0 .. n-1], truncated at KEEL_JSON_PATH_MAX - 1 bytes. A byte
+   loop, not memcpy: s may be a key of the tree, which WP cannot tell
+   apart from p (the paths are short). */
+/*@ requires path_ok(p) && \valid_read(s + (0 .. n - 1));
+    assigns *p;
+    ensures path_ok(p) && \old(p->len) <= p->len;
+ */
+static void path_append(struct path *p, const char *s, size_t n)
+{
+    size_t len = p->len;
+    size_t room = sizeof p->s - 1 - len;
+    if (n > room)
+        n = room;
+    /*@ loop invariant 0 <= i <= n;
+        loop assigns i, p->s[len .. len + n - 1];
+        loop variant n - i;
+     */
+    for (size_t i = 0; i < n; i++)
+        p->s[len + i] = s[i];
+    p->len = len + n;
+    p->s[len + n] = '\0';
+}
+
 /* Append ".key" (or "key" at the top); returns the length to pop back to.
    Truncates silently at KEEL_JSON_PATH_MAX - 1 bytes. */
-/*@ requires \valid(p) && valid_read_string(key);
+/*@ requires path_ok(p) && valid_read_string(key);
     assigns *p;
+    ensures path_ok(p) && \result == \old(p->len);
  */
 static size_t path_push(struct path *p, const char *key)
 {
     size_t old = p->len;
-    size_t room = sizeof p->s - 1 - p->len;
-    if (p->len > 0 && room > 0) {
-        p->s[p->len++] = '.';
-        room--;
-    }
     size_t n = strlen(key);
-    if (n > room)
-        n = room;
-    memcpy(p->s + p->len, key, n);
-    p->len += n;
-    p->s[p->len] = '\0';
+    if (old > 0 && old < sizeof p->s - 1) {
+        p->s[old] = '.';
+        p->s[old + 1] = '\0';
+        p->len = old + 1;
+    }
+    path_append(p, key, n);
     return old;
 }
 
 /* Append "[i]". */
-/*@ requires \valid(p);
+/*@ requires path_ok(p);
     assigns *p;
+    ensures path_ok(p) && \result == \old(p->len);
  */
 static size_t path_push_index(struct path *p, size_t i)
 {
     size_t old = p->len;
-    int n = snprintf(p->s + p->len, sizeof p->s - p->len, "[%zu]", i);
-    if (n > 0)
-        p->len += (size_t)n < sizeof p->s - p->len ? (size_t)n
-                                                   : sizeof p->s - 1 - p->len;
+    char t[24]; /* "[" + at most 20 digits + "]" */
+    size_t k = sizeof t - 1;
+    t[k] = ']';
+    /*@ loop invariant 2 <= k <= 23;
+        loop assigns i, k, t[1 .. 22];
+        loop variant k;
+     */
+    do {
+        t[--k] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i != 0 && k > 1);
+    t[--k] = '[';
+    path_append(p, t + k, sizeof t - k);
     return old;
 }
 
-/*@ requires \valid(p) && len <= p->len;
-    assigns *p;
+/*@ requires \valid(p) && len < KEEL_JSON_PATH_MAX;
+    assigns p->len, p->s[len];
+    ensures path_ok(p) && p->len == len;
  */
 static void path_pop(struct path *p, size_t len)
 {
@@ -85,78 +147,122 @@ static void path_pop(struct path *p, size_t len)
     p->s[len] = '\0';
 }
 
-/* Fill err for a decode failure. */
+/* Fill err for a decode failure; path NULL for none. */
 /*@ requires \valid(err);
+    requires path == \null || (path_ok(path) && \separated(err, path));
     assigns *err;
-    ensures \result == status;
+    ensures \result == status && err->status == status;
  */
 static keel_status decode_fail(struct keel_err *err, keel_status status,
                                keel_defect defect, long long offset,
-                               const char *path, const char *message)
+                               const struct path *path, const char *message)
 {
     err->status = status;
     err->step = KEEL_STEP_DECODE;
     err->sys_errno = 0;
     err->defect = defect;
     err->offset = offset;
-    err->json_path[0] = '\0';
-    if (path != NULL) {
-        size_t n = strlen(path);
-        if (n >= sizeof err->json_path)
-            n = sizeof err->json_path - 1;
-        memcpy(err->json_path, path, n);
-        err->json_path[n] = '\0';
-    }
+    if (path != NULL)
+        memcpy(err->json_path, path->s, path->len + 1);
+    else
+        err->json_path[0] = '\0';
     err->message = message;
     return status;
 }
 
 /* ---- gate 3: duplicate keys --------------------------------------------------- */
 
-/* Scratch array for sorting the keys of one object at a time. */
+/* Scratch array for sorting the members of one object at a time. */
 struct scratch {
-    const keel_json **v;
+    keel_json **v;
     size_t cap;
 };
 
+/*@ predicate scratch_ok(struct scratch *sc) =
+      \valid(sc) && \base_addr(sc) != \base_addr(&keel_node_heap[0]) &&
+      (sc->v == \null ==> sc->cap == 0) &&
+      (sc->v != \null ==> node_block(sc->v) &&
+                          in_node_heap(sc->v, sc->cap) &&
+                          \valid(sc->v + (0 .. sc->cap - 1)));
+ */
+
+#ifdef __FRAMAC__
+/* qsort(v, n, sizeof *v, cmp_member_key). Assumed, not proved (Frama-C's
+   qsort contract says nothing of the elements): qsort permutes v[0 .. n-1],
+   so each is still a node. */
+/*@ requires \valid(v + (0 .. n - 1));
+    requires \forall integer i; 0 <= i < n ==> json_node(v[i]);
+    assigns v[0 .. n - 1];
+    ensures \forall integer i; 0 <= i < n ==> json_node(v[i]);
+ */
+static void sort_by_key(keel_json **v, size_t n);
+#else
 static int cmp_member_key(const void *a, const void *b)
 {
     const keel_json *x = *(const keel_json *const *)a;
     const keel_json *y = *(const keel_json *const *)b;
-    return strcmp(keel_json_key(x), keel_json_key(y));
+    return strcmp(member_key(x), member_key(y));
 }
+
+static void sort_by_key(keel_json **v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_member_key);
+}
+#endif
 
 /* Objects up to this size are checked pairwise, without sorting. */
 #define DUP_PAIRWISE_MAX 16
 
+/* Most members the scratch array can index (a bound memory reaches first). */
+#define DUP_MEMBERS_MAX (SIZE_MAX / sizeof(keel_json *))
+
 /* A key of obj that occurs twice, or NULL. *nomem set on allocation
-   failure. O(n log n) for large objects (accounts may have 100,000). */
-/*@ requires json_node(obj) && \valid(sc) && \valid(nomem);
-    assigns *sc, *nomem;
+   failure. O(n log n) for large objects (accounts may have 100,000).
+   The sibling walks carry no variant: a cJSON list ends (json_model.h). */
+/*@ requires json_node(obj) && scratch_ok(sc) && \valid(nomem);
+    requires \separated(sc, nomem);
+    assigns *sc, *nomem, keel_node_heap[..], __fc_heap_status;
+    ensures scratch_ok(sc);
     ensures \result == \null || valid_read_string(\result);
  */
 static const char *duplicate_key(const keel_json *obj, struct scratch *sc,
                                  int *nomem)
 {
     size_t n = 0;
-    const keel_json *first = keel_json_first(obj);
-    for (const keel_json *c = first; c != NULL; c = keel_json_next(c))
+    keel_json *first = keel_json_first(obj);
+    keel_json *c;
+    /*@ loop invariant c == \null || json_node(c);
+        loop invariant 0 <= n <= DUP_MEMBERS_MAX;
+        loop assigns c, n;
+        loop variant DUP_MEMBERS_MAX - n;
+     */
+    for (c = first; c != NULL && n < DUP_MEMBERS_MAX; c = keel_json_next(c))
         n++;
-    if (n < 2)
+    if (c != NULL) { /* more members than an array can index */
+        *nomem = 1;
+        return NULL;
+    }
+    if (n < 2 || first == NULL)
         return NULL;
     if (n <= DUP_PAIRWISE_MAX) {
-        for (const keel_json *c = keel_json_next(first); c != NULL;
-             c = keel_json_next(c)) {
-            const char *kc = keel_json_key(c);
-            for (const keel_json *d = first; d != c; d = keel_json_next(d)) {
-                if (strcmp(kc, keel_json_key(d)) == 0)
+        /*@ loop invariant c == \null || json_node(c);
+            loop assigns c;
+         */
+        for (c = keel_json_next(first); c != NULL; c = keel_json_next(c)) {
+            const char *kc = member_key(c);
+            /*@ loop invariant d == \null || json_node(d);
+                loop assigns d;
+             */
+            for (keel_json *d = first; d != c && d != NULL;
+                 d = keel_json_next(d)) {
+                if (strcmp(kc, member_key(d)) == 0)
                     return kc;
             }
         }
         return NULL;
     }
     if (n > sc->cap) {
-        const keel_json **v = realloc((void *)sc->v, n * sizeof *v);
+        keel_json **v = realloc(sc->v, n * sizeof *v);
         if (v == NULL) {
             *nomem = 1;
             return NULL;
@@ -164,28 +270,41 @@ static const char *duplicate_key(const keel_json *obj, struct scratch *sc,
         sc->v = v;
         sc->cap = n;
     }
-    n = 0;
-    for (const keel_json *c = first; c != NULL; c = keel_json_next(c))
-        sc->v[n++] = c;
-    qsort((void *)sc->v, n, sizeof *sc->v, cmp_member_key);
-    for (size_t i = 1; i < n; i++) {
-        if (strcmp(keel_json_key(sc->v[i - 1]), keel_json_key(sc->v[i])) == 0)
-            return keel_json_key(sc->v[i]);
+    size_t k = 0;
+    /*@ loop invariant c == \null || json_node(c);
+        loop invariant 0 <= k <= n;
+        loop invariant \forall integer m; 0 <= m < k ==> json_node(sc->v[m]);
+        loop assigns c, k, sc->v[0 .. n - 1];
+        loop variant n - k;
+     */
+    for (c = first; c != NULL && k < n; c = keel_json_next(c))
+        sc->v[k++] = c;
+    sort_by_key(sc->v, k);
+    /*@ loop invariant 1 <= i <= k || k == 0;
+        loop assigns i;
+        loop variant k - i;
+     */
+    for (size_t i = 1; i < k; i++) {
+        const char *key = member_key(sc->v[i]);
+        if (strcmp(member_key(sc->v[i - 1]), key) == 0)
+            return key;
     }
     return NULL;
 }
 
 /* Walk the tree (depth bounded by KEEL_JSON_DEPTH_MAX, checked in gate 1);
    on a duplicate, p holds its path and 1 is returned; -1 on allocation
-   failure; 0 if every object has distinct keys. */
-/*@ requires json_node(v) && \valid(p) && \valid(sc);
-    assigns *p, *sc;
+   failure; 0 if every object has distinct keys. Scalars hold no keys and
+   are skipped. */
+/*@ requires json_node(v) && path_ok(p) && scratch_ok(sc);
+    requires \separated(p, sc);
+    assigns *p, *sc, keel_node_heap[..], __fc_heap_status;
     ensures -1 <= \result <= 1;
+    ensures path_ok(p) && scratch_ok(sc);
  */
 static int check_duplicates(const keel_json *v, struct path *p,
                             struct scratch *sc)
 {
-    size_t i = 0;
     keel_jkind kind = keel_json_kind(v);
     if (kind == KEEL_J_OBJECT) {
         int nomem = 0;
@@ -199,9 +318,18 @@ static int check_duplicates(const keel_json *v, struct path *p,
     } else if (kind != KEEL_J_ARRAY) {
         return 0;
     }
-    for (const keel_json *c = keel_json_first(v); c != NULL;
+    size_t i = 0;
+    /*@ loop invariant c == \null || json_node(c);
+        loop invariant path_ok(p) && scratch_ok(sc);
+        loop assigns c, i, *p, *sc, keel_node_heap[..], __fc_heap_status;
+        loop variant SIZE_MAX - i;
+     */
+    for (const keel_json *c = keel_json_first(v); c != NULL && i < SIZE_MAX;
          c = keel_json_next(c), i++) {
-        size_t old = kind == KEEL_J_OBJECT ? path_push(p, keel_json_key(c))
+        keel_jkind ck = keel_json_kind(c);
+        if (ck != KEEL_J_OBJECT && ck != KEEL_J_ARRAY)
+            continue;
+        size_t old = kind == KEEL_J_OBJECT ? path_push(p, member_key(c))
                                            : path_push_index(p, i);
         int rc = check_duplicates(c, p, sc);
         if (rc != 0)
@@ -213,33 +341,44 @@ static int check_duplicates(const keel_json *v, struct path *p,
 
 /* ---- gate 4: structure ------------------------------------------------------------ */
 
-/* The schema defect of one account, or NULL; p is extended with the path. */
-/*@ requires json_node(a) && \valid(p);
+/* The schema defect of one account, or NULL; on a defect p is extended
+   with the account's path (and ".name" for a defect of that member). */
+/*@ requires json_node(a) && path_ok(p);
     assigns *p;
+    ensures path_ok(p);
  */
 static const char *account_defect(const keel_json *a, struct path *p)
 {
-    const char *key = keel_json_key(a);
-    (void)path_push(p, key);
-    if (!keel_name_valid(key, strlen(key)))
-        return "account key is not a valid account name";
-    if (keel_json_kind(a) != KEEL_J_OBJECT)
-        return "account is not an object";
-    const keel_json *name = keel_tree_get(a, "name");
-    (void)path_push(p, "name");
-    const char *value = keel_json_kind(name) == KEEL_J_STRING
-                            ? keel_json_string(name)
-                            : NULL;
-    if (value == NULL)
-        return "account has no string \"name\"";
-    if (strcmp(value, key) != 0)
-        return "account \"name\" differs from its key";
-    return NULL;
+    const char *key = member_key(a);
+    const char *why = NULL;
+    int at_name = 0;
+    if (!keel_name_valid(key, strlen(key))) {
+        why = "account key is not a valid account name";
+    } else if (keel_json_kind(a) != KEEL_J_OBJECT) {
+        why = "account is not an object";
+    } else {
+        const keel_json *name = keel_tree_get(a, "name");
+        const char *value = keel_json_kind(name) == KEEL_J_STRING
+                                ? keel_json_string(name)
+                                : NULL;
+        at_name = 1;
+        if (value == NULL)
+            why = "account has no string \"name\"";
+        else if (strcmp(value, key) != 0)
+            why = "account \"name\" differs from its key";
+    }
+    if (why != NULL) {
+        (void)path_push(p, key);
+        if (at_name)
+            (void)path_push(p, "name");
+    }
+    return why;
 }
 
 /* The schema defect of the document, or NULL; p holds its path. */
-/*@ requires json_node(doc) && \valid(p);
+/*@ requires json_node(doc) && path_ok(p);
     assigns *p;
+    ensures path_ok(p);
  */
 static const char *schema_defect(const keel_json *doc, struct path *p)
 {
@@ -259,13 +398,15 @@ static const char *schema_defect(const keel_json *doc, struct path *p)
         return "accounts is not an object";
     }
     size_t base = path_push(p, "accounts");
+    /*@ loop invariant a == \null || json_node(a);
+        loop invariant path_ok(p) && base < KEEL_JSON_PATH_MAX;
+        loop assigns a, *p;
+     */
     for (const keel_json *a = keel_json_first(acc); a != NULL;
          a = keel_json_next(a)) {
-        size_t old = p->len;
         const char *why = account_defect(a, p);
         if (why != NULL)
             return why;
-        path_pop(p, old);
     }
     path_pop(p, base);
     return NULL;
@@ -282,9 +423,12 @@ static const char *const want_message[] = {
     "value is not an object; kept as is",
 };
 
-/*@ requires w == \null || \valid(w);
-    requires \valid(p) && valid_read_string(key);
+/* Record a warning at path p.key (the first KEEL_WARNINGS_MAX of them;
+   w->count counts all, saturating). */
+/*@ requires w == \null || (\valid(w) && \separated(w, p));
+    requires path_ok(p) && valid_read_string(key);
     assigns *w, *p;
+    ensures path_ok(p);
  */
 static void warn(struct keel_warnings *w, struct path *p, const char *key,
                  const char *message)
@@ -297,15 +441,18 @@ static void warn(struct keel_warnings *w, struct path *p, const char *key,
         w->item[w->count].message = message;
         path_pop(p, old);
     }
-    w->count++;
+    if (w->count < SIZE_MAX)
+        w->count++;
 }
 
 /* Warn if obj[key] is present, not null, and not of the wanted type.
    Returns the member if it is of the wanted type. */
 /*@ requires obj == \null || json_node(obj);
-    requires w == \null || \valid(w);
-    requires \valid(p) && valid_read_string(key);
+    requires W_STRING <= t <= W_OBJECT;
+    requires w == \null || (\valid(w) && \separated(w, p));
+    requires path_ok(p) && valid_read_string(key);
     assigns *w, *p;
+    ensures path_ok(p);
     ensures \result == \null || json_node(\result);
  */
 static const keel_json *expect(const keel_json *obj, const char *key,
@@ -331,6 +478,7 @@ static const keel_json *expect(const keel_json *obj, const char *key,
 static const char *const account_strings[] = {
     "email", "accountId", "userId", "planType", "createdAt", "lastUsageAt",
 };
+static const char *const window_names[] = {"primary", "secondary"};
 static const char *const window_numbers[] = {
     "usedPercent", "windowMinutes", "resetsAt",
 };
@@ -338,29 +486,45 @@ static const char *const usage_strings[] = {
     "planType", "fetchedAt", "source",
 };
 
-/*@ requires w == \null || \valid(w);
-    requires json_node(a) && \valid(p);
+/*@ requires w == \null || (\valid(w) && \separated(w, p));
+    requires json_node(a) && path_ok(p);
     assigns *w, *p;
+    ensures path_ok(p);
  */
 static void account_warnings(const keel_json *a, struct keel_warnings *w,
                              struct path *p)
 {
-    size_t i, old = path_push(p, keel_json_key(a));
+    size_t i, old = path_push(p, member_key(a));
+    /*@ loop invariant 0 <= i <= 6 && path_ok(p);
+        loop assigns i, *w, *p;
+        loop variant 6 - i;
+     */
     for (i = 0; i < sizeof account_strings / sizeof *account_strings; i++)
         (void)expect(a, account_strings[i], W_STRING, w, p);
     const keel_json *u = expect(a, "lastUsage", W_OBJECT, w, p);
     if (u != NULL) {
         size_t ou = path_push(p, "lastUsage");
-        static const char *const windows[] = {"primary", "secondary"};
+        /*@ loop invariant 0 <= k <= 2 && path_ok(p);
+            loop assigns k, i, *w, *p;
+            loop variant 2 - k;
+         */
         for (size_t k = 0; k < 2; k++) {
-            const keel_json *win = expect(u, windows[k], W_OBJECT, w, p);
+            const keel_json *win = expect(u, window_names[k], W_OBJECT, w, p);
             if (win == NULL)
                 continue;
-            size_t ow = path_push(p, windows[k]);
+            size_t ow = path_push(p, window_names[k]);
+            /*@ loop invariant 0 <= i <= 3 && path_ok(p);
+                loop assigns i, *w, *p;
+                loop variant 3 - i;
+             */
             for (i = 0; i < 3; i++)
                 (void)expect(win, window_numbers[i], W_NUMBER, w, p);
             path_pop(p, ow);
         }
+        /*@ loop invariant 0 <= i <= 3 && path_ok(p);
+            loop assigns i, *w, *p;
+            loop variant 3 - i;
+         */
         for (i = 0; i < 3; i++)
             (void)expect(u, usage_strings[i], W_STRING, w, p);
         path_pop(p, ou);
@@ -368,15 +532,24 @@ static void account_warnings(const keel_json *a, struct keel_warnings *w,
     path_pop(p, old);
 }
 
-/* Structure is already checked (gate 4). */
-/*@ requires w == \null || \valid(w);
-    requires keel_registry_ok(r) && \valid(p);
+/* Structure is already checked (gate 4). r is read before the first
+   warning is written (activeAccountName is looked up first). */
+/*@ requires w == \null || (\valid(w) && \separated(w, p));
+    requires keel_registry_ok(r) && path_ok(p);
     assigns *w, *p;
+    ensures path_ok(p);
  */
 static void collect_warnings(const struct keel_registry *r,
                              struct keel_warnings *w, struct path *p)
 {
     const keel_json *doc = r->doc;
+    const keel_json *accounts = r->accounts;
+    const keel_json *active = keel_tree_get(doc, "activeAccountName");
+    const char *name = keel_json_kind(active) == KEEL_J_STRING
+                           ? keel_json_string(active)
+                           : NULL;
+    int unknown_active =
+        name != NULL && keel_registry_account_find(r, name) == NULL;
     const keel_json *as = expect(doc, "autoSwitch", W_OBJECT, w, p);
     if (as != NULL) {
         size_t old = path_push(p, "autoSwitch");
@@ -391,15 +564,17 @@ static void collect_warnings(const struct keel_registry *r,
         (void)expect(api, "usage", W_BOOL, w, p);
         path_pop(p, old);
     }
-    const keel_json *active =
-        expect(doc, "activeAccountName", W_STRING, w, p);
-    const char *name = active != NULL ? keel_json_string(active) : NULL;
-    if (name != NULL && keel_registry_account_find(r, name) == NULL)
+    (void)expect(doc, "activeAccountName", W_STRING, w, p);
+    if (unknown_active)
         warn(w, p, "activeAccountName", "names no account; kept as is");
-    if (r->accounts == NULL)
+    if (accounts == NULL)
         return;
     size_t old = path_push(p, "accounts");
-    for (const keel_json *a = keel_json_first(r->accounts); a != NULL;
+    /*@ loop invariant a == \null || json_node(a);
+        loop invariant path_ok(p) && old < KEEL_JSON_PATH_MAX;
+        loop assigns a, *w, *p;
+     */
+    for (const keel_json *a = keel_json_first(accounts); a != NULL;
          a = keel_json_next(a))
         account_warnings(a, w, p);
     path_pop(p, old);
@@ -408,10 +583,12 @@ static void collect_warnings(const struct keel_registry *r,
 /* ---- decode ------------------------------------------------------------------------ */
 
 /* Gates 1 and 2: the checked, parsed document, or NULL with err filled. */
-/*@ requires \valid_read(buf + (0 .. len - 1)) || len == 0;
+/*@ requires len == 0 || \valid_read(buf + (0 .. len - 1));
     requires \valid(err);
-    assigns *err, json_heap;
+    assigns *err, json_heap, __fc_heap_status, keel_heap[..];
     ensures \result == \null || json_node(\result);
+    ensures \result == \null ==> err->status == KEEL_E_CORRUPT ||
+                                 err->status == KEEL_E_NOMEM;
  */
 static keel_json *parse_strict(const char *buf, size_t len,
                                struct keel_err *err)
@@ -433,7 +610,8 @@ static keel_json *parse_strict(const char *buf, size_t len,
         return NULL;
     }
     /* cJSON needs buf[len] == 0 (DESIGN.md 4); the caller's buffer may end
-       at len, so parse a terminated copy. */
+       at len, so parse a terminated copy. (memmove, as fast as memcpy here:
+       the proof cannot tell the two heap blocks apart, alloc_model.h.) */
     char *copy = malloc(len + 1);
     if (copy == NULL) {
         decode_fail(err, KEEL_E_NOMEM, KEEL_DEFECT_NONE, -1, NULL,
@@ -441,7 +619,7 @@ static keel_json *parse_strict(const char *buf, size_t len,
         return NULL;
     }
     if (len > 0)
-        memcpy(copy, buf, len);
+        memmove(copy, buf, len);
     copy[len] = '\0';
     keel_json *doc = keel_json_parse(copy, len);
     free(copy);
@@ -468,19 +646,19 @@ keel_status keel_codec_decode(const char *buf, size_t len,
     if (doc == NULL)
         return err->status;
     int dup = check_duplicates(doc, &p, &sc);
-    free((void *)sc.v);
+    free_nodes(sc.v);
     if (dup != 0) {
         keel_json_delete(doc);
         if (dup < 0)
             return decode_fail(err, KEEL_E_NOMEM, KEEL_DEFECT_NONE, -1, NULL,
                                "out of memory");
-        return decode_fail(err, KEEL_E_CORRUPT, KEEL_DEFECT_SCHEMA, -1, p.s,
+        return decode_fail(err, KEEL_E_CORRUPT, KEEL_DEFECT_SCHEMA, -1, &p,
                            "duplicate key");
     }
     const char *why = schema_defect(doc, &p);
     if (why != NULL) {
         keel_json_delete(doc);
-        return decode_fail(err, KEEL_E_CORRUPT, KEEL_DEFECT_SCHEMA, -1, p.s,
+        return decode_fail(err, KEEL_E_CORRUPT, KEEL_DEFECT_SCHEMA, -1, &p,
                            why);
     }
     struct keel_registry *r = keel_registry_wrap(doc); /* frees on failure */

@@ -26,8 +26,9 @@
  *   as cJSON's tree keeps no offsets) or LIMIT (err.offset), err.message
  *   one line; or KEEL_E_NOMEM. Encode: KEEL_E_NOMEM, or KEEL_E_INVALID if
  *   a tree edit brought in a value that could not be read back (invalid
- *   UTF-8). The encoding is NUL-terminated (the NUL is not counted). Both
- *   allocate what they return.
+ *   UTF-8, or containers nested deeper than KEEL_JSON_DEPTH_MAX). The
+ *   encoding is NUL-terminated (the NUL is not counted). Both allocate
+ *   what they return.
  */
 #ifndef KEEL_CODEC_H
 #define KEEL_CODEC_H
@@ -36,6 +37,7 @@
 
 #include "error.h"
 #include "registry.h"
+#include "../spec/alloc_model.h"
 
 /* Largest registry file Keel reads (G10). */
 #define KEEL_REGISTRY_SIZE_MAX (8u * 1024u * 1024u)
@@ -49,11 +51,34 @@ struct keel_warnings {
     } item[KEEL_WARNINGS_MAX];
 };
 
-/* w may be NULL. */
+/* w may be NULL. On failure *out is NULL and err says why. */
+/*@ requires len == 0 || \valid_read(buf + (0 .. len - 1));
+    requires \valid(out) && \valid(err) && \separated(out, err);
+    requires w == \null || (\valid(w) && \separated(w, out, err));
+    assigns *out, *w, *err, __fc_heap_status, json_heap, keel_heap[..],
+            keel_node_heap[..];
+    ensures \result == KEEL_OK || \result == KEEL_E_CORRUPT ||
+            \result == KEEL_E_NOMEM;
+    ensures \result == KEEL_OK ==> valid_registry(*out);
+    ensures \result != KEEL_OK ==> *out == \null && err->status == \result;
+ */
 keel_status keel_codec_decode(const char *buf, size_t len,
                               struct keel_registry **out,
                               struct keel_warnings *w, struct keel_err *err);
 
+/* err may be NULL. On success *out holds *len bytes and a NUL, in a block
+   the caller frees; on failure *out is NULL and *len 0. */
+/*@ requires valid_registry(r);
+    requires \valid(out) && \valid(len) && \separated(out, len);
+    requires err == \null || (\valid(err) && \separated(err, out, len));
+    assigns *out, *len, *err, __fc_heap_status, keel_heap[..];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures \result == KEEL_OK ==> heap_block(*out) &&
+            \valid(*out + (0 .. *len)) && (*out)[*len] == '\0';
+    ensures \result != KEEL_OK ==> *out == \null && *len == 0;
+    ensures \result != KEEL_OK && err != \null ==> err->status == \result;
+ */
 keel_status keel_codec_encode(const struct keel_registry *r, char **out,
                               size_t *len, struct keel_err *err);
 

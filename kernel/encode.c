@@ -11,8 +11,12 @@
  *     Number::toString (fmt_number below). Never cJSON's printer, whose %.15g
  *     changes about 12% of doubles (DESIGN.md 4);
  *   - strings: JSON.stringify's escapes (put_string below).
- * Outside the WP proof (uses snprintf/strtod); covered by test_roundtrip.c,
- * which checks against node itself.
+ * Byte identity is covered by test_roundtrip.c, which checks against node
+ * itself; WP (make prove) proves runtime safety: every buffer bound, the
+ * growing output buffer, and the result of keel_codec_encode (codec.h).
+ * What the proof assumes: Frama-C's contracts for snprintf and strtod, the
+ * allocator model (spec/alloc_model.h), and one `admit` in put_object (the
+ * key-order array survives the writes into the output buffer).
  */
 #include <math.h>
 #include <stdio.h>
@@ -20,7 +24,14 @@
 #include <string.h>
 
 #include "codec.h"
+#include "json_check.h"
 #include "tree.h"
+
+#ifdef __FRAMAC__
+/* WP proves allocation against spec/alloc_model.h (see there why). */
+#define realloc(p, size) keel_model_realloc(p, size)
+#define free(p) keel_model_free(p)
+#endif
 
 /* A growing output buffer; nomem latches the first allocation failure. */
 struct out {
@@ -29,15 +40,38 @@ struct out {
     int nomem;
 };
 
-/*@ requires \valid(o) && \valid_read(s + (0 .. n - 1));
-    assigns *o;
+/* What every function here keeps of the buffer: p holds cap bytes (a heap
+   block, none yet while cap is 0), len of them written; the struct itself
+   is not in the heap, so writes into p leave it alone. */
+/*@ predicate out_ok(struct out *o) =
+      \valid(o) && \base_addr(o) != \base_addr(&keel_heap[0]) &&
+      o->len <= o->cap &&
+      (o->p == \null ==> o->cap == 0) &&
+      (o->p != \null ==> heap_block(o->p) && in_heap(o->p, o->cap) &&
+                         \valid(o->p + (0 .. o->cap - 1)));
+ */
+
+/* Append s[0 .. n-1]. Once nomem is set, nothing more is written. The
+   buffer is written with memmove, not memcpy: memcpy's contract wants s
+   apart from a block realloc just handed out, which WP cannot know. */
+/*@ requires out_ok(o) && \valid_read(s + (0 .. n - 1));
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
+    ensures o->nomem == 0 ==>
+              \old(o->nomem) == 0 && o->len == \old(o->len) + n &&
+              \forall integer i; 0 <= i < n ==>
+                o->p[\old(o->len) + i] == \old(s[i]);
  */
 static void put(struct out *o, const char *s, size_t n)
 {
-    if (o->nomem)
+    if (o->nomem || n == 0) /* n == 0: o->p may be NULL or one past the end */
         return;
     if (n > o->cap - o->len) {
         size_t cap = o->cap == 0 ? 4096 : o->cap;
+        /*@ loop invariant o->len <= cap && 1 <= cap;
+            loop assigns cap;
+            loop variant n - (cap - o->len);
+         */
         while (cap - o->len < n) {
             if (cap > (size_t)-1 / 2) {
                 o->nomem = 1;
@@ -53,12 +87,13 @@ static void put(struct out *o, const char *s, size_t n)
         o->p = p;
         o->cap = cap;
     }
-    memcpy(o->p + o->len, s, n);
+    memmove(o->p + o->len, s, n);
     o->len += n;
 }
 
-/*@ requires \valid(o) && valid_read_string(s);
-    assigns *o;
+/*@ requires out_ok(o) && valid_read_string(s);
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
  */
 static void puts_(struct out *o, const char *s)
 {
@@ -66,14 +101,19 @@ static void puts_(struct out *o, const char *s)
 }
 
 /* Newline and 2 * depth spaces, as JSON.stringify's gap "  " indents. */
-/*@ requires \valid(o);
-    assigns *o;
+/*@ requires out_ok(o) && depth <= KEEL_JSON_DEPTH_MAX;
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
  */
 static void newline(struct out *o, size_t depth)
 {
     static const char sp[] = "\n                                ";
     size_t n = 2 * depth;
     put(o, sp, 1);
+    /*@ loop invariant out_ok(o);
+        loop assigns n, *o, __fc_heap_status, keel_heap[..];
+        loop variant n;
+     */
     while (n > 0) {
         size_t k = n < sizeof sp - 2 ? n : sizeof sp - 2;
         put(o, sp + 1, k);
@@ -83,36 +123,145 @@ static void newline(struct out *o, size_t depth)
 
 /* ---- numbers ------------------------------------------------------------ */
 
+/*@ // 10^k for 0 <= k <= 20 (1 below 0).
+    logic integer p10(integer k) =
+      k <= 0 ? 1 : k == 1 ? 10 : k == 2 ? 100 : k == 3 ? 1000 :
+      k == 4 ? 10000 : k == 5 ? 100000 : k == 6 ? 1000000 :
+      k == 7 ? 10000000 : k == 8 ? 100000000 : k == 9 ? 1000000000 :
+      k == 10 ? 10000000000 : k == 11 ? 100000000000 :
+      k == 12 ? 1000000000000 : k == 13 ? 10000000000000 :
+      k == 14 ? 100000000000000 : k == 15 ? 1000000000000000 :
+      k == 16 ? 10000000000000000 : k == 17 ? 100000000000000000 :
+      k == 18 ? 1000000000000000000 : k == 19 ? 10000000000000000000 :
+      100000000000000000000;
+
+    // d[0 .. k-1] are decimal digits and d[k] ends them (so strlen(d) == k).
+    predicate digits(char *d, integer k) =
+      0 <= k <= 19 && d[k] == '\0' &&
+      \forall integer i; 0 <= i < k ==> '0' <= d[i] <= '9';
+
+    lemma digits_strlen{L}:
+      \forall char *d, integer k; digits(d, k) ==> strlen(d) == k;
+ */
+
+/* The decimal digits of u at out (no NUL); returns their count, 1 to 20
+   (at most 5 when u < 100000, which is all the room an exponent gets). */
+/*@ requires \valid(out + (0 .. (u < 100000 ? 4 : 19)));
+    assigns out[0 .. (u < 100000 ? 4 : 19)];
+    ensures 1 <= \result <= (u < 100000 ? 5 : 20);
+ */
+static size_t put_dec(char *out, unsigned long long u)
+{
+    char rev[20];
+    size_t k = 0, o = 0;
+    /*@ loop invariant 0 <= k <= 20 && u < p10(20 - k);
+        loop invariant \at(u, Pre) < 100000 ==> k <= 5 && u < p10(5 - k);
+        loop invariant k == 0 || u != 0;
+        loop assigns k, u, rev[0 .. 19];
+        loop variant u;
+     */
+    do {
+        rev[k++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    /*@ loop invariant 0 <= k && o + k == \at(k, LoopEntry);
+        loop assigns k, o, out[0 .. \at(k, LoopEntry) - 1];
+        loop variant k;
+     */
+    while (k > 0)
+        out[o++] = rev[--k];
+    return o;
+}
+
+/* snprintf(buf, 40, "%.*e", prec, v): v with prec + 1 significant digits,
+   correctly rounded, as "d.ddde+XX". WP sees only this contract, which is
+   assumed, not proved: Frama-C's generated contract for this snprintf call
+   (its -variadic plugin) assigns buf[0 ..] without an upper bound, which WP
+   cannot use. Assumed is what C11 7.21.6.5 promises: nothing is written
+   beyond the 40 bytes. (That the digits are right is the tests' part.) */
+#ifdef __FRAMAC__
+/*@ requires \valid(buf + (0 .. 39)) && 0 <= prec <= 16;
+    assigns buf[0 .. 39];
+ */
+static void print_e(char buf[40], int prec, double v);
+#else
+static void print_e(char buf[40], int prec, double v)
+{
+    snprintf(buf, 40, "%.*e", prec, v);
+}
+#endif
+
 /* Significant digits of a positive finite double with p digits, as the
    nearest p-digit decimal: digits into d (NUL-terminated, no leading or
    trailing zeros), *n10 = ECMAScript's n (value = 0.d * 10^n). */
-/*@ requires v > 0 && 1 <= p <= 17 && \valid(d + (0 .. 19)) && \valid(n10);
+/*@ requires 1 <= p <= 17;
+    requires \valid(d + (0 .. 19)) && \valid(n10);
+    requires \separated(d + (0 .. 19), n10);
     assigns d[0 .. 19], *n10;
+    ensures digits(d, strlen(d)) && strlen(d) <= 18;
+    ensures -10000 <= *n10 <= 10000;
  */
 static void digits_p(double v, int p, char d[20], int *n10)
 {
     char tmp[40];
-    size_t k = 0;
-    const char *s = tmp;
-    snprintf(tmp, sizeof tmp, "%.*e", p - 1, v);
+    size_t i = 0, k = 0;
+    int e = 0, neg = 0;
+    print_e(tmp, p - 1, v);
+    tmp[sizeof tmp - 1] = '\0'; /* as snprintf left it; restated for WP */
     /* "d.ddde+XX": take the digits, whatever the locale's decimal point. */
-    for (; *s != '\0' && *s != 'e' && *s != 'E'; s++) {
-        if (*s >= '0' && *s <= '9' && k < 18)
-            d[k++] = *s;
+    /*@ loop invariant 0 <= i <= 39 && tmp[39] == '\0';
+        loop invariant 0 <= k <= 18;
+        loop invariant \forall integer j; 0 <= j < k ==> '0' <= d[j] <= '9';
+        loop assigns i, k, d[0 .. 17];
+        loop variant 39 - i;
+     */
+    for (; tmp[i] != '\0' && tmp[i] != 'e' && tmp[i] != 'E'; i++) {
+        if (tmp[i] >= '0' && tmp[i] <= '9' && k < 18)
+            d[k++] = tmp[i];
     }
     d[k] = '\0';
-    *n10 = (*s != '\0' ? atoi(s + 1) : 0) + 1;
+    //@ assert digits(d, k);
+    /* The exponent, as atoi would read it (bounded: a double's has at most
+       3 digits). */
+    if (tmp[i] != '\0') {
+        i++;
+        if (tmp[i] == '-' || tmp[i] == '+') {
+            neg = tmp[i] == '-';
+            i++;
+        }
+        /*@ loop invariant 0 <= i <= 39 && 0 <= e <= 9999;
+            loop assigns i, e;
+            loop variant 39 - i;
+         */
+        for (; tmp[i] >= '0' && tmp[i] <= '9' && e < 1000; i++)
+            e = 10 * e + (tmp[i] - '0');
+    }
+    *n10 = (neg ? -e : e) + 1;
 }
 
 /* Strip trailing zeros; a leading zero (from a decrement) lowers n. */
-/*@ requires valid_string(d) && \valid(n10);
-    assigns d[0 ..], *n10;
+/*@ requires \valid(d + (0 .. 19)) && \valid(n10);
+    requires \separated(d + (0 .. 19), n10);
+    requires digits(d, strlen(d));
+    requires -15000 <= *n10 <= 15000;
+    assigns d[0 .. 19], *n10;
+    ensures digits(d, strlen(d)) && strlen(d) <= \old(strlen(d));
+    ensures \old(*n10) - 19 <= *n10 <= \old(*n10);
  */
 static void normalize(char *d, int *n10)
 {
     size_t k = strlen(d);
+    /*@ loop invariant 0 <= k <= \at(strlen(d), Pre) && digits(d, k);
+        loop assigns k, d[0 .. 19];
+        loop variant k;
+     */
     while (k > 1 && d[k - 1] == '0')
         d[--k] = '\0';
+    /*@ loop invariant 0 <= k <= \at(k, LoopEntry) && digits(d, k);
+        loop invariant *n10 == \at(*n10, LoopEntry) - (\at(k, LoopEntry) - k);
+        loop assigns k, d[0 .. 19], *n10;
+        loop variant k;
+     */
     while (d[0] == '0' && d[1] != '\0') {
         memmove(d, d + 1, k);
         k--;
@@ -121,26 +270,46 @@ static void normalize(char *d, int *n10)
 }
 
 /* The double that digits d with exponent n10 read as (0.d * 10^n). */
-/*@ requires valid_read_string(d);
+/*@ requires \valid_read(d + (0 .. 19)) && digits(d, strlen(d));
+    requires -20000 <= n10 <= 20000;
     assigns \nothing;
  */
 static double read_back(const char *d, int n10)
 {
     char s[48];
-    /* "DIGITSe<exp>": no decimal point, so the locale cannot interfere. */
-    snprintf(s, sizeof s, "%se%d", d, n10 - (int)strlen(d));
+    size_t k = strlen(d), o = k + 1;
+    int e = n10 - (int)k;
+    /* "DIGITSe<exp>": no decimal point, so the locale cannot interfere.
+       (Written by hand, as snprintf's "%se%d" would: WP cannot use
+       Frama-C's contract for snprintf.) */
+    memcpy(s, d, k);
+    s[k] = 'e';
+    if (e < 0)
+        s[o++] = '-';
+    o += put_dec(s + o, (unsigned long long)(e < 0 ? -e : e));
+    s[o] = '\0';
     return strtod(s, NULL);
 }
 
 /* d +/- one unit in the last place (as a decimal digit string). */
-/*@ requires valid_string(d) && \valid(n10);
+/*@ requires \valid(d + (0 .. 19)) && \valid(n10);
+    requires \separated(d + (0 .. 19), n10);
+    requires digits(d, strlen(d)) && strlen(d) <= 18;
+    requires -15000 <= *n10 <= 15000;
     assigns d[0 .. 19], *n10;
+    ensures digits(d, strlen(d));
+    ensures \old(*n10) - 19 <= *n10 <= \old(*n10) + 1;
  */
 static void step_digits(char d[20], int *n10, int up)
 {
     size_t k = strlen(d);
     size_t i = k;
     if (up) {
+        /*@ loop invariant 0 <= i <= k && digits(d, k);
+            loop invariant \forall integer j; i <= j < k ==> d[j] == '0';
+            loop assigns i, d[0 .. 19];
+            loop variant i;
+         */
         while (i > 0 && d[i - 1] == '9')
             d[--i] = '0';
         if (i == 0) { /* 999 + 1 = 1000: one more digit, n grows */
@@ -151,6 +320,10 @@ static void step_digits(char d[20], int *n10, int up)
             d[i - 1]++;
         }
     } else {
+        /*@ loop invariant 0 <= i <= k && digits(d, k);
+            loop assigns i, d[0 .. 19];
+            loop variant i;
+         */
         while (i > 0 && d[i - 1] == '0')
             d[--i] = '9';
         if (i > 0)
@@ -160,12 +333,23 @@ static void step_digits(char d[20], int *n10, int up)
 }
 
 /* Shortest round-tripping digits of positive finite v (ECMAScript
-   Number::toString step 5: smallest k, and of those the closest). */
-/*@ requires v > 0 && \valid(d + (0 .. 19)) && \valid(n10);
+   Number::toString step 5: smallest k, and of those the closest). That v
+   is positive and finite matters for the digits, not for safety, so the
+   contracts leave it out (floating-point hypotheses stall the provers). */
+/*@ requires \valid(d + (0 .. 19)) && \valid(n10);
+    requires \separated(d + (0 .. 19), n10);
     assigns d[0 .. 19], *n10;
+    ensures digits(d, strlen(d)) && strlen(d) <= 18;
+    ensures -20000 <= *n10 <= 20000;
  */
 static void shortest(double v, char d[20], int *n10)
 {
+    /*@ loop invariant 1 <= p <= 18;
+        loop invariant p > 1 ==> digits(d, strlen(d)) && strlen(d) <= 18 &&
+                                 -20000 <= *n10 <= 20000;
+        loop assigns p, d[0 .. 19], *n10;
+        loop variant 18 - p;
+     */
     for (int p = 1; p <= 17; p++) {
         char e[20];
         digits_p(v, p, d, n10);
@@ -215,15 +399,7 @@ static size_t fmt_number(double v, char buf[32])
     if (v < 9007199254740992.0 && v == (double)(long long)v) {
         /* Integers below 2^53 print all their digits, and only those;
            a digit loop, as snprintf dominated encoding (bench/). */
-        unsigned long long u = (unsigned long long)v;
-        char rev[20];
-        int k = 0;
-        do {
-            rev[k++] = (char)('0' + u % 10);
-            u /= 10;
-        } while (u != 0);
-        while (k > 0)
-            buf[o++] = rev[--k];
+        o += put_dec(buf + o, (unsigned long long)v);
         buf[o] = '\0';
         return o;
     }
@@ -232,6 +408,10 @@ static size_t fmt_number(double v, char buf[32])
     if (k <= n && n <= 21) { /* digits, then n - k zeros */
         memcpy(buf + o, d, (size_t)k);
         o += (size_t)k;
+        /*@ loop invariant k <= i <= n && o == \at(o, LoopEntry) + (i - k);
+            loop assigns i, o, buf[0 .. 31];
+            loop variant n - i;
+         */
         for (int i = k; i < n; i++)
             buf[o++] = '0';
     } else if (0 < n && n < k) { /* point inside the digits (n <= 21) */
@@ -243,6 +423,10 @@ static size_t fmt_number(double v, char buf[32])
     } else if (-6 < n && n <= 0) { /* 0.000ddd */
         buf[o++] = '0';
         buf[o++] = '.';
+        /*@ loop invariant n <= i <= 0 && o == \at(o, LoopEntry) + (i - n);
+            loop assigns i, o, buf[0 .. 31];
+            loop variant -i;
+         */
         for (int i = n; i < 0; i++)
             buf[o++] = '0';
         memcpy(buf + o, d, (size_t)k);
@@ -255,8 +439,9 @@ static size_t fmt_number(double v, char buf[32])
             memcpy(buf + o, d + 1, (size_t)(k - 1));
             o += (size_t)(k - 1);
         }
-        o += (size_t)snprintf(buf + o, 32 - o, "e%c%d", e < 0 ? '-' : '+',
-                              e < 0 ? -e : e);
+        buf[o++] = 'e';
+        buf[o++] = e < 0 ? '-' : '+';
+        o += put_dec(buf + o, (unsigned long long)(e < 0 ? -e : e));
     }
     buf[o] = '\0';
     return o;
@@ -264,17 +449,27 @@ static size_t fmt_number(double v, char buf[32])
 
 /* ---- strings ---------------------------------------------------------------- */
 
-/* s as JSON.stringify quotes it: \" \\ \b \f \n \r \t, other bytes below
-   0x20 as \u00xx (lower-case hex), everything else raw UTF-8. */
-/*@ requires \valid(o) && valid_read_string(s);
-    assigns *o;
+/* s[0 .. len-1] as JSON.stringify quotes it: \" \\ \b \f \n \r \t, other
+   bytes below 0x20 as \u00xx (lower-case hex), everything else raw UTF-8.
+   The caller passes strlen(s): bounding the walk by it, not by the NUL,
+   keeps it safe for WP, which cannot tell that the output buffer's writes
+   leave s alone. */
+/*@ requires out_ok(o) && \valid_read(s + (0 .. len - 1));
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
  */
-static void put_string(struct out *o, const char *s)
+static void put_string(struct out *o, const char *s, size_t len)
 {
     static const char hex[] = "0123456789abcdef";
+    const char *end = s + len;
     const char *run = s;
     put(o, "\"", 1);
-    for (; *s != '\0'; s++) {
+    /*@ loop invariant out_ok(o);
+        loop invariant \at(s, Pre) <= run <= s <= end;
+        loop assigns s, run, *o, __fc_heap_status, keel_heap[..];
+        loop variant end - s;
+     */
+    for (; s < end; s++) {
         unsigned char c = (unsigned char)*s;
         char esc[7];
         size_t n = 2;
@@ -305,13 +500,23 @@ static void put_string(struct out *o, const char *s)
 
 /* ---- values --------------------------------------------------------------------- */
 
-/*@ requires \valid(o) && json_node(v);
-    assigns *o;
+/* v at nesting depth `depth` (the top-level value at 0). KEEL_E_INVALID for
+   a value JSON cannot carry here: a raw node, a key or string that is not
+   valid UTF-8, or a container that would open more than
+   KEEL_JSON_DEPTH_MAX levels, which decode refuses (G3). */
+/*@ requires out_ok(o) && json_node(v) && depth <= KEEL_JSON_DEPTH_MAX;
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status put_value(struct out *o, const keel_json *v, size_t depth);
 
-/*@ requires \valid(o) && json_node(v);
-    assigns *o;
+/*@ requires out_ok(o) && json_node(v) && depth < KEEL_JSON_DEPTH_MAX;
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
 {
@@ -326,20 +531,35 @@ static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
         return KEEL_OK;
     }
     put(o, "{", 1);
+    /*@ loop invariant out_ok(o) && 0 <= i <= n;
+        loop invariant c == \null || json_node(c);
+        loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
+                       st == KEEL_E_INVALID;
+        loop assigns i, c, st, *o, __fc_heap_status, keel_heap[..];
+        loop variant n - i;
+     */
     for (size_t i = 0; i < n && st == KEEL_OK; i++) {
-        if (order != NULL)
+        if (order != NULL) {
             c = order[i];
-        else
+            /* keel_tree_js_order made order[] this call's own block, and
+               the output buffer never overlaps it (realloc hands out fresh
+               memory). WP 25 cannot express freshness: to it, writes into
+               the buffer may have changed order[], so this is assumed. */
+            //@ admit json_node(c);
+        } else {
             c = c == NULL ? keel_json_first(v) : keel_json_next(c);
-        const char *key = keel_json_key(c);
+        }
+        /* c is never NULL (n members), but the contracts do not say so. */
+        const char *key = c != NULL ? keel_json_key(c) : NULL;
         if (key == NULL || !keel_tree_utf8_ok(key)) {
             st = KEEL_E_INVALID;
             break;
         }
+        size_t klen = strlen(key);
         if (i > 0)
             put(o, ",", 1);
         newline(o, depth + 1);
-        put_string(o, key);
+        put_string(o, key, klen);
         put(o, ": ", 2);
         st = put_value(o, c, depth + 1);
     }
@@ -349,8 +569,11 @@ static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
     return st;
 }
 
-/*@ requires \valid(o) && json_node(v);
-    assigns *o;
+/*@ requires out_ok(o) && json_node(v) && depth < KEEL_JSON_DEPTH_MAX;
+    assigns *o, __fc_heap_status, keel_heap[..];
+    ensures out_ok(o);
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status put_array(struct out *o, const keel_json *v, size_t depth)
 {
@@ -361,6 +584,12 @@ static keel_status put_array(struct out *o, const keel_json *v, size_t depth)
         return KEEL_OK;
     }
     put(o, "[", 1);
+    /*@ loop invariant out_ok(o);
+        loop invariant c == \null || json_node(c);
+        loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
+                       st == KEEL_E_INVALID;
+        loop assigns c, st, *o, __fc_heap_status, keel_heap[..];
+     */
     for (const keel_json *c = first; c != NULL && st == KEEL_OK;
          c = keel_json_next(c)) {
         if (c != first)
@@ -395,11 +624,17 @@ static keel_status put_value(struct out *o, const keel_json *v, size_t depth)
         s = keel_json_string(v);
         if (s == NULL || !keel_tree_utf8_ok(s))
             return KEEL_E_INVALID;
-        put_string(o, s);
+        put_string(o, s, strlen(s));
         return KEEL_OK;
     case KEEL_J_ARRAY:
+        /* One level more than decode accepts would make the file
+           unreadable (G3). */
+        if (depth >= KEEL_JSON_DEPTH_MAX)
+            return KEEL_E_INVALID;
         return put_array(o, v, depth);
     case KEEL_J_OBJECT:
+        if (depth >= KEEL_JSON_DEPTH_MAX)
+            return KEEL_E_INVALID;
         return put_object(o, v, depth);
     default: /* raw or invalid nodes: never produced by decode */
         return KEEL_E_INVALID;
@@ -410,6 +645,7 @@ keel_status keel_codec_encode(const struct keel_registry *r, char **out,
                               size_t *len, struct keel_err *err)
 {
     struct out o = {NULL, 0, 0, 0};
+    //@ ghost keel_registry_open(r);
     keel_status st = put_value(&o, keel_registry_doc_const(r), 0);
     put(&o, "\n", 2); /* the newline, and a NUL not counted in *len */
     if (st == KEEL_OK && o.nomem)

@@ -73,7 +73,8 @@ struct keel_json_defect {
    finite double that is not an underflow of a non-zero literal to zero?
    Returns 0 also for n > KEEL_JSON_NUMBER_MAX (the checker rejects such
    tokens as LIMIT before asking). Implemented with strtod in json_number.c,
-   outside the proof: this contract is assumed there, checked by tests. */
+   which WP proves against this contract (make prove); that strtod rounds
+   correctly is libc's part, checked by tests. */
 /*@ requires n > 0 && \valid_read(s + (0 .. n - 1));
     assigns \nothing;
     ensures \result == 0 || \result == 1;

@@ -67,6 +67,9 @@ void keel_lock_parse_payload(const char *buf, size_t len, long *pid,
             && lk->guard_fd >= 0;
     ensures \result != KEEL_OK ==> lk_guard_held == 0 &&
             lk_interop_ours == 0 && lk->guard_fd == -1;
+    ensures \result == KEEL_OK || \result == KEEL_E_SYS ||
+            \result == KEEL_E_LOCKED;
+    ensures \result != KEEL_OK ==> err->status == \result;
     ensures lk_reaped_unguarded == \old(lk_reaped_unguarded);
  */
 keel_status keel_lock_acquire(struct keel_lock *lk, int dirfd, int wait_ms,
@@ -78,6 +81,8 @@ keel_status keel_lock_acquire(struct keel_lock *lk, int dirfd, int wait_ms,
     assigns lk->guard_fd, *err, lk_guard_held, lk_interop_ours;
     ensures lk_guard_held == 0 && lk_interop_ours == 0;
     ensures lk->guard_fd == -1;
+    ensures \result == KEEL_OK || \result == KEEL_E_SYS;
+    ensures \result != KEEL_OK ==> err->status == \result;
  */
 keel_status keel_lock_release(struct keel_lock *lk, struct keel_err *err);
 

@@ -35,13 +35,22 @@
 
 #include "error.h"
 #include "registry.h"
+#include "../spec/alloc_model.h"
 
 struct keel_merge_report {
     size_t conflicts;                 /* fields/accounts where both changed */
     char first[KEEL_JSON_PATH_MAX];   /* JSON path of the first conflict    */
 };
 
-/* rep may be NULL. */
+/* rep may be NULL. On failure *out is NULL and err says why. */
+/*@ requires valid_registry(base) && valid_registry(mine) &&
+             valid_registry(fresh);
+    requires \valid(out) && \valid(err) && \separated(out, err);
+    requires rep == \null || (\valid(rep) && \separated(rep, out, err));
+    assigns *out, *rep, *err, __fc_heap_status, json_heap, keel_heap[..];
+    ensures \result == KEEL_OK ==> valid_registry(*out);
+    ensures \result != KEEL_OK ==> *out == \null && err->status == \result;
+ */
 keel_status keel_merge(const struct keel_registry *base,
                        const struct keel_registry *mine,
                        const struct keel_registry *fresh,

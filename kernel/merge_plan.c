@@ -168,8 +168,7 @@ static size_t keel_plan_emit(const size_t *pb, const size_t *pm,
                            const size_t *pf, const unsigned char *chg,
                            const int *m, const int *f, int u, int r,
                            keel_plan_code *plan, size_t n,
-                           keel_plan_code code, int keep)
-    /*@ ghost (unsigned \ghost *slot) */
+                           keel_plan_code code, int keep, unsigned *slot)
 {
     /* pb, pm, pf, chg, m, f and u are read by the contract only. */
     (void)pb;
@@ -182,12 +181,7 @@ static size_t keel_plan_emit(const size_t *pb, const size_t *pm,
     (void)r;
     (void)keep;
     plan[n] = code;
-    /*@ ghost
-      if (keep)
-        slot[r] = (unsigned)(n + 1);
-      else
-        slot[r] = 0;
-     */
+    slot[r] = keep ? (unsigned)(n + 1) : 0u;
     /* The explicit forms of the postconditions, proved one by one. */
     /*@ assert rank_at: \forall integer q; 0 <= q <= r ==>
           slot[q] != 0 ==> code_rank(m, f, plan[slot[q] - 1]) == q; */
@@ -208,8 +202,8 @@ static size_t keel_plan_emit(const size_t *pb, const size_t *pm,
 struct keel_plan_result
 keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
                 const unsigned char *chg, const int *m, size_t nm,
-                const int *f, size_t nf, int u, keel_plan_code *plan)
-    /*@ ghost (unsigned \ghost *slot) */
+                const int *f, size_t nf, int u, keel_plan_code *plan,
+                unsigned *slot)
 {
     size_t n = 0, jm = 0, jf = 0, nl = 0;
     int first = -1;
@@ -252,7 +246,7 @@ keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
             keel_merge_step(pb, pm, pf, chg, m, nm, f, nf, u, r);
 
         n = keel_plan_emit(pb, pm, pf, chg, m, f, u, r, plan, n, s.code,
-                           s.keep) /*@ ghost (slot) */;
+                           s.keep, slot);
         if (s.lost) {
             if (nl == 0)
                 first = r;
@@ -263,4 +257,62 @@ keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
     }
     struct keel_plan_result res = {n, nl, first};
     return res;
+}
+
+/*
+ * Three passes, each with one simple invariant: mine's marks from the
+ * plan's negative codes, fresh's marks from its non-negative codes, then
+ * fresh's accounts that a taken mine account is merged into.
+ */
+void keel_merge_marks(const keel_plan_code *plan, size_t n, const size_t *pf,
+                      int u, const int *m, size_t nm, size_t nf,
+                      unsigned char *keep_fresh, unsigned char *take_mine)
+{
+    (void)u;
+    /*@ loop invariant 0 <= j <= nm;
+        loop invariant \forall integer q; 0 <= q < j ==> take_mine[q] == 0;
+        loop assigns j, take_mine[0 .. nm - 1];
+        loop variant nm - j;
+     */
+    for (size_t j = 0; j < nm; j++)
+        take_mine[j] = 0;
+    /*@ loop invariant 0 <= i <= nf;
+        loop invariant \forall integer q; 0 <= q < i ==> keep_fresh[q] == 0;
+        loop assigns i, keep_fresh[0 .. nf - 1];
+        loop variant nf - i;
+     */
+    for (size_t i = 0; i < nf; i++)
+        keep_fresh[i] = 0;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant \forall integer j; 0 <= j < nm ==>
+          (take_mine[j] == 0 || take_mine[j] == 1) &&
+          (take_mine[j] == 1 <==> plan_takes_mine(plan, k, j));
+        loop assigns k, take_mine[0 .. nm - 1];
+        loop variant n - k;
+     */
+    for (size_t k = 0; k < n; k++)
+        if (plan[k] < 0)
+            take_mine[-plan[k] - 1] = 1;
+    /*@ loop invariant 0 <= k <= n;
+        loop invariant \forall integer i; 0 <= i < nf ==>
+          (keep_fresh[i] == 0 || keep_fresh[i] == 1) &&
+          (keep_fresh[i] == 1 <==> plan_has_fresh(plan, k, i));
+        loop assigns k, keep_fresh[0 .. nf - 1];
+        loop variant n - k;
+     */
+    for (size_t k = 0; k < n; k++)
+        if (plan[k] >= 0)
+            keep_fresh[plan[k]] = 1;
+    /*@ loop invariant 0 <= j <= nm;
+        loop invariant \forall integer i; 0 <= i < nf ==>
+          (keep_fresh[i] == 0 || keep_fresh[i] == 1) &&
+          (keep_fresh[i] == 1 <==> (plan_has_fresh(plan, n, i) ||
+             \exists integer q; 0 <= q < j && take_mine[q] == 1 &&
+               pf[m[q]] == i + 1));
+        loop assigns j, keep_fresh[0 .. nf - 1];
+        loop variant nm - j;
+     */
+    for (size_t j = 0; j < nm; j++)
+        if (take_mine[j] && pf[m[j]] != 0)
+            keep_fresh[pf[m[j]] - 1] = 1; /* merged in place */
 }

@@ -20,7 +20,8 @@
  * Calling sequence
  *   if (!keel_merge_ranks_ok(b, nb, u) || ...) bug();   // inputs as required
  *   keel_merge_index(b, nb, u, pb);   // and for mine, fresh
- *   res = keel_merge_plan(pb, pm, pf, chg, m, nm, f, nf, u, plan);
+ *   res = keel_merge_plan(pb, pm, pf, chg, m, nm, f, nf, u, plan, slot);
+ *   keel_merge_marks(plan, res.n, pf, u, m, nm, nf, keep_fresh, take_mine);
  *
  * Error handling
  *   Pure functions over caller-provided arrays; nothing allocated. The
@@ -70,8 +71,9 @@ void keel_merge_index(const int *a, size_t n, int u, size_t *pos);
  * mine's and fresh's ranks. plan must hold u codes. Returns the number of
  * output accounts (n), how many accounts the caller changed that fresh
  * deleted (nlost: the deletion stands, a conflict) and the first one's rank
- * (lost, -1 if none). slot (ghost) is the witness: slot[r] == k + 1 if rank r is output
- * at slot k, 0 if rank r is not output.
+ * (lost, -1 if none). slot, u entries, is the witness (an output the caller
+ * may ignore): slot[r] == k + 1 if rank r is output at slot k, 0 if rank r
+ * is not output.
  */
 /*@ requires 0 <= u && nm <= INT_MAX && nf <= INT_MAX;
     requires \valid_read(pb + (0 .. u - 1));
@@ -132,7 +134,39 @@ void keel_merge_index(const int *a, size_t n, int u, size_t *pos);
 struct keel_plan_result
 keel_merge_plan(const size_t *pb, const size_t *pm, const size_t *pf,
                 const unsigned char *chg, const int *m, size_t nm,
-                const int *f, size_t nf, int u, keel_plan_code *plan)
-    /*@ ghost (unsigned \ghost *slot) */;
+                const int *f, size_t nf, int u, keel_plan_code *plan,
+                unsigned *slot);
+
+/*
+ * The plan as two mark arrays, what merge.c edits the tree by:
+ *   take_mine[j] == 1   mine's account j is output (some plan[k] == -j - 1);
+ *   keep_fresh[i] == 1  fresh's account i stays in the tree, unchanged
+ *                       (some plan[k] == i) or with mine's changes merged
+ *                       in place (a taken mine account of the same name:
+ *                       pf[m[j]] == i + 1).
+ * Every other entry is 0; nothing else is written. pf and m are fresh's
+ * index and mine's ranks, as for keel_merge_plan; plan[0 .. n-1] its
+ * output.
+ */
+/*@ requires 0 <= u && nm <= INT_MAX && nf <= INT_MAX;
+    requires \valid_read(plan + (0 .. n - 1));
+    requires \valid_read(pf + (0 .. u - 1));
+    requires \valid_read(m + (0 .. nm - 1));
+    requires \valid(keep_fresh + (0 .. nf - 1));
+    requires \valid(take_mine + (0 .. nm - 1));
+    requires \separated(keep_fresh + (0 .. nf - 1), take_mine + (0 .. nm - 1));
+    requires codes_valid(plan, n, nm, nf);
+    requires ranks_in(m, nm, u) && index_bound(pf, u, nf);
+    assigns keep_fresh[0 .. nf - 1], take_mine[0 .. nm - 1];
+    ensures mine_marks: \forall integer j; 0 <= j < nm ==>
+              (take_mine[j] == 0 || take_mine[j] == 1) &&
+              (take_mine[j] == 1 <==> plan_takes_mine(plan, n, j));
+    ensures fresh_marks: \forall integer i; 0 <= i < nf ==>
+              (keep_fresh[i] == 0 || keep_fresh[i] == 1) &&
+              (keep_fresh[i] == 1 <==> plan_keeps_fresh(plan, n, pf, m, nm, i));
+ */
+void keel_merge_marks(const keel_plan_code *plan, size_t n, const size_t *pf,
+                      int u, const int *m, size_t nm, size_t nf,
+                      unsigned char *keep_fresh, unsigned char *take_mine);
 
 #endif

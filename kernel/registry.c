@@ -11,11 +11,140 @@
 #include "registry.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "json_check.h"
 #include "tree.h"
+
+#ifdef __FRAMAC__
+/* WP proves allocation against spec/alloc_model.h (see there why). */
+#define free(p) keel_model_free(p)
+#endif
+
+/* The most accounts the index holds: its size in bytes must fit a size_t
+   and keel_node_heap (spec/alloc_model.h). Unreachable: each account is a
+   cJSON node of more than 8 bytes. */
+#define INDEX_MAX (SIZE_MAX / 16)
+
+/* ---- memory, by type ----------------------------------------------------- */
+/* WP cannot follow a void * block into a struct or an array of pointers,
+   and Frama-C's qsort has no contract: so registry.c allocates, frees and
+   sorts through these wrappers of one libc call each. Frama-C sees only
+   their contracts (spec/registry_model.h, "Registry memory"); the C
+   compiler sees their bodies, at the end of this section. */
+
+/* calloc(1, sizeof(struct keel_registry)): a zeroed struct, or NULL. */
+/*@ assigns __fc_heap_status \from __fc_heap_status;
+    assigns \result \from __fc_heap_status;
+    ensures \result == \null ||
+            (\valid(\result) && registry_block(\result) &&
+             \base_addr(\result) == \base_addr(&keel_heap[0]) &&
+             \result->doc == \null && \result->accounts == \null &&
+             \result->idx == \null && \result->count == 0 &&
+             \result->cap == 0);
+ */
+static struct keel_registry *registry_alloc(void);
+
+/* free(r). */
+/*@ requires r == \null || registry_block(r);
+    assigns __fc_heap_status \from __fc_heap_status;
+ */
+static void registry_release(struct keel_registry *r);
+
+/* realloc(v, n * sizeof *v): the first entries kept, or NULL (v kept). */
+/*@ requires v == \null || node_block(v);
+    requires 0 < n <= INDEX_MAX;
+    assigns __fc_heap_status \from __fc_heap_status, n;
+    assigns \result \from v, n, __fc_heap_status;
+    ensures \result == \null ||
+            (node_block(\result) && in_node_heap(\result, n) &&
+             \valid(\result + (0 .. n - 1)));
+    ensures \result != \null ==>
+            \forall struct keel_registry *q; registry_block(q) ==>
+              \separated(q, \result + (0 .. n - 1));
+    ensures \result != \null ==>
+            \forall integer i; 0 <= i < n && \valid_read{Pre}(v + i) ==>
+              \result[i] == \at(v[i], Pre);
+ */
+static keel_json **index_realloc(keel_json **v, size_t n);
+
+/* free(v). */
+/*@ requires v == \null || node_block(v);
+    assigns __fc_heap_status \from __fc_heap_status;
+ */
+static void index_release(keel_json **v);
+
+/* strdup(s). */
+/*@ requires valid_read_string(s);
+    assigns __fc_heap_status \from __fc_heap_status;
+    assigns \result \from __fc_heap_status;
+    ensures \result == \null ||
+            (heap_block(\result) && valid_read_string(\result));
+ */
+static char *key_dup(const char *s);
+
+/* qsort(v, n, sizeof *v, cmp_key): v[0 .. n - 1] sorted by key (by
+   cmp_nodes, proved below), a permutation, so still account nodes. */
+/*@ requires n == 0 || \valid(v + (0 .. n - 1));
+    requires \forall integer i; 0 <= i < n ==> json_node(v[i]);
+    assigns v[0 .. n - 1];
+    ensures \forall integer i; 0 <= i < n ==> json_node(v[i]);
+ */
+static void sort_index(keel_json **v, size_t n);
+
+/* Account nodes by key, in strcmp order. The index holds keyed nodes only;
+   a NULL key (never) sorts first. */
+/*@ requires json_node(x) && json_node(y);
+    assigns \nothing;
+ */
+static int cmp_nodes(const keel_json *x, const keel_json *y)
+{
+    const char *kx = keel_json_key(x), *ky = keel_json_key(y);
+    if (kx == NULL || ky == NULL)
+        return (kx != NULL) - (ky != NULL);
+    return strcmp(kx, ky);
+}
+
+#ifndef __FRAMAC__
+static struct keel_registry *registry_alloc(void)
+{
+    return calloc(1, sizeof(struct keel_registry));
+}
+
+static void registry_release(struct keel_registry *r)
+{
+    free(r);
+}
+
+static keel_json **index_realloc(keel_json **v, size_t n)
+{
+    return realloc(v, n * sizeof *v);
+}
+
+static void index_release(keel_json **v)
+{
+    free(v);
+}
+
+static char *key_dup(const char *s)
+{
+    return strdup(s);
+}
+
+/* qsort comparator: account nodes by key. */
+static int cmp_key(const void *a, const void *b)
+{
+    return cmp_nodes(*(const keel_json *const *)a,
+                     *(const keel_json *const *)b);
+}
+
+static void sort_index(keel_json **v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_key);
+}
+#endif
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -23,6 +152,7 @@
 /*@ requires err == \null || \valid(err);
     assigns *err;
     ensures \result == status;
+    ensures err != \null ==> err->status == status;
  */
 static keel_status fail(struct keel_err *err, keel_status status,
                         const char *message)
@@ -41,27 +171,27 @@ static keel_status fail(struct keel_err *err, keel_status status,
 
 /* ---- the account index ------------------------------------------------------ */
 
-/* qsort comparator: account nodes by key. */
-static int cmp_key(const void *a, const void *b)
-{
-    const keel_json *x = *(const keel_json *const *)a;
-    const keel_json *y = *(const keel_json *const *)b;
-    return strcmp(keel_json_key(x), keel_json_key(y));
-}
-
 /* Position of name in the index: 1 and *pos if found, else 0 and *pos the
    insertion point. */
-/*@ requires \valid_read(r) && \valid(pos);
+/*@ requires keel_registry_ok(r) && valid_read_string(name);
+    requires \valid(pos) && \separated(pos, r);
     assigns *pos;
     ensures \result == 0 || \result == 1;
+    ensures *pos <= r->count;
+    ensures \result == 1 ==> *pos < r->count;
  */
 static int index_search(const struct keel_registry *r, const char *name,
                         size_t *pos)
 {
     size_t lo = 0, hi = r->count;
+    /*@ loop invariant 0 <= lo <= hi <= r->count;
+        loop assigns lo, hi;
+        loop variant hi - lo;
+     */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(keel_json_key(r->idx[mid]), name);
+        const char *k = keel_json_key(r->idx[mid]);
+        int c = k == NULL ? -1 : strcmp(k, name);
         if (c == 0) {
             *pos = mid;
             return 1;
@@ -76,18 +206,21 @@ static int index_search(const struct keel_registry *r, const char *name,
 }
 
 /* Room for one more index entry. */
-/*@ requires \valid(r);
-    assigns *r;
+/*@ requires keel_registry_ok(r);
+    assigns r->idx, r->cap, __fc_heap_status;
+    ensures keel_registry_ok(r);
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM;
+    ensures \result == KEEL_OK ==> r->count < r->cap;
  */
 static keel_status index_reserve(struct keel_registry *r)
 {
     if (r->count < r->cap)
         return KEEL_OK;
     size_t cap = r->cap < 16 ? 16 : r->cap;
-    if (cap > ((size_t)-1 / sizeof(keel_json *)) / 2)
+    if (cap > INDEX_MAX / 2)
         return KEEL_E_NOMEM;
     cap *= 2;
-    keel_json **v = realloc(r->idx, cap * sizeof *v);
+    keel_json **v = index_realloc(r->idx, cap);
     if (v == NULL)
         return KEEL_E_NOMEM;
     r->idx = v;
@@ -95,27 +228,119 @@ static keel_status index_reserve(struct keel_registry *r)
     return KEEL_OK;
 }
 
-/*@ requires \valid(r) && pos <= r->count && r->count < r->cap;
-    requires json_node(node);
-    assigns *r;
+/* Insert node at pos, moving the entries after it up one. */
+/*@ requires keel_registry_ok(r) && pos <= r->count < r->cap;
+    requires r->accounts != \null && json_node(node);
+    assigns r->count, r->idx[pos .. r->count];
+    ensures keel_registry_ok(r) && r->count == \old(r->count) + 1;
  */
 static void index_insert(struct keel_registry *r, size_t pos,
                          keel_json *node)
 {
-    memmove(r->idx + pos + 1, r->idx + pos,
-            (r->count - pos) * sizeof *r->idx);
-    r->idx[pos] = node;
+    keel_json **v = r->idx;
+    size_t i = r->count;
+    /*@ loop invariant pos <= i <= r->count;
+        loop invariant \forall integer k; 0 <= k <= r->count && k != i ==>
+                         json_node(v[k]);
+        loop assigns i, v[pos .. r->count];
+        loop variant i - pos;
+     */
+    for (; i > pos; i--)
+        v[i] = v[i - 1];
+    v[pos] = node;
+    //@ assert \forall integer k; 0 <= k <= r->count ==> json_node(v[k]);
     r->count++;
 }
 
-/*@ requires \valid(r) && pos < r->count;
-    assigns *r;
+/* Remove the entry at pos, moving the entries after it down one. */
+/*@ requires keel_registry_ok(r) && pos < r->count;
+    assigns r->count, r->idx[pos .. r->count - 1];
+    ensures keel_registry_ok(r) && r->count == \old(r->count) - 1;
  */
 static void index_delete(struct keel_registry *r, size_t pos)
 {
-    memmove(r->idx + pos, r->idx + pos + 1,
-            (r->count - pos - 1) * sizeof *r->idx);
-    r->count--;
+    keel_json **v = r->idx;
+    size_t n = r->count;
+    /*@ loop invariant pos <= i <= n - 1;
+        loop invariant \forall integer k; 0 <= k < n ==> json_node(v[k]);
+        loop assigns i, v[pos .. n - 2];
+        loop variant n - i;
+     */
+    for (size_t i = pos; i + 1 < n; i++)
+        v[i] = v[i + 1];
+    r->count = n - 1;
+}
+
+/* The number of members of acc; KEEL_E_INVALID if one has no key. */
+/*@ requires json_node(acc) && \valid(n);
+    assigns *n;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures *n <= INDEX_MAX;
+ */
+static keel_status count_members(const keel_json *acc, size_t *n)
+{
+    size_t k = 0;
+    *n = 0;
+    /* Sibling walks carry no loop variant (spec/json_model.h). */
+    /*@ loop invariant c == \null || json_node(c);
+        loop invariant k <= INDEX_MAX;
+        loop assigns c, k;
+     */
+    for (const keel_json *c = keel_json_first(acc); c != NULL;
+         c = keel_json_next(c)) {
+        if (keel_json_key(c) == NULL)
+            return KEEL_E_INVALID;
+        if (k == INDEX_MAX)
+            return KEEL_E_NOMEM;
+        k++;
+    }
+    *n = k;
+    return KEEL_OK;
+}
+
+/* The members of acc into v[0 .. n - 1]; their number. WP does not know
+   that this walk meets the n members count_members counted, so it stops
+   at n (it always meets exactly n). */
+/*@ requires json_node(acc) && 0 < n && \valid(v + (0 .. n - 1));
+    assigns v[0 .. n - 1];
+    ensures \result <= n;
+    ensures \forall integer k; 0 <= k < \result ==> json_node(v[k]);
+ */
+static size_t collect_members(const keel_json *acc, keel_json **v, size_t n)
+{
+    size_t m = 0;
+    /*@ loop invariant c == \null || json_node(c);
+        loop invariant m <= n;
+        loop invariant \forall integer k; 0 <= k < m ==> json_node(v[k]);
+        loop assigns c, m, v[0 .. n - 1];
+     */
+    for (keel_json *c = keel_json_first(acc); c != NULL;
+         c = keel_json_next(c)) {
+        if (m == n)
+            break;
+        v[m++] = c;
+    }
+    return m;
+}
+
+/* 1 if two neighbours of the sorted v[0 .. n - 1] share a key. */
+/*@ requires n == 0 || \valid_read(v + (0 .. n - 1));
+    requires \forall integer k; 0 <= k < n ==> json_node(v[k]);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+ */
+static int has_duplicate(keel_json *const *v, size_t n)
+{
+    /*@ loop invariant 1 <= i && (i <= n || n == 0);
+        loop assigns i;
+        loop variant n - i;
+     */
+    for (size_t i = 1; i < n; i++) {
+        if (cmp_nodes(v[i - 1], v[i]) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 keel_status keel_registry_reindex(struct keel_registry *r)
@@ -126,14 +351,11 @@ keel_status keel_registry_reindex(struct keel_registry *r)
     r->count = 0;
     if (r->accounts == NULL)
         return KEEL_OK;
-    for (keel_json *c = keel_json_first(r->accounts); c != NULL;
-         c = keel_json_next(c)) {
-        if (keel_json_key(c) == NULL)
-            return KEEL_E_INVALID;
-        n++;
-    }
+    keel_status st = count_members(r->accounts, &n);
+    if (st != KEEL_OK)
+        return st;
     if (n > r->cap) {
-        keel_json **v = realloc(r->idx, n * sizeof *v);
+        keel_json **v = index_realloc(r->idx, n);
         if (v == NULL)
             return KEEL_E_NOMEM;
         r->idx = v;
@@ -141,37 +363,43 @@ keel_status keel_registry_reindex(struct keel_registry *r)
     }
     if (n == 0)
         return KEEL_OK;
-    for (keel_json *c = keel_json_first(r->accounts); c != NULL;
-         c = keel_json_next(c))
-        r->idx[r->count++] = c;
-    qsort(r->idx, r->count, sizeof *r->idx, cmp_key);
-    for (size_t i = 1; i < r->count; i++) {
-        if (strcmp(keel_json_key(r->idx[i - 1]), keel_json_key(r->idx[i])) ==
-            0) {
-            r->count = 0;
-            return KEEL_E_INVALID;
-        }
-    }
+    size_t m = collect_members(r->accounts, r->idx, n);
+    sort_index(r->idx, m);
+    if (has_duplicate(r->idx, m))
+        return KEEL_E_INVALID; /* the index stays empty */
+    r->count = m;
     return KEEL_OK;
 }
 
 /* ---- registry lifetime -------------------------------------------------------- */
 
+/* Free r and everything it owns. */
+/*@ requires keel_registry_ok(r);
+    assigns __fc_heap_status, json_heap;
+ */
+static void registry_free(struct keel_registry *r)
+{
+    keel_json_delete(r->doc);
+    index_release(r->idx);
+    registry_release(r);
+}
+
 struct keel_registry *keel_registry_wrap(keel_json *doc)
 {
     if (doc == NULL)
         return NULL;
-    struct keel_registry *r = calloc(1, sizeof *r);
+    struct keel_registry *r = registry_alloc();
     if (r == NULL || keel_json_kind(doc) != KEEL_J_OBJECT) {
-        free(r);
+        registry_release(r);
         keel_json_delete(doc);
         return NULL;
     }
     r->doc = doc;
     if (keel_registry_reindex(r) != KEEL_OK) {
-        keel_registry_free(r);
+        registry_free(r);
         return NULL;
     }
+    //@ ghost keel_registry_seal(r);
     return r;
 }
 
@@ -187,7 +415,8 @@ const keel_json *keel_registry_doc_const(const struct keel_registry *r)
 
 /* Append item to obj as member key; item, or NULL on allocation failure
    (item NULL included; item is freed then). */
-/*@ requires json_node(obj) && valid_read_string(key);
+/*@ requires json_node(obj);
+    requires valid_read_string(key);
     requires item == \null || json_node(item);
     assigns json_heap;
     ensures \result == \null || \result == item;
@@ -237,19 +466,21 @@ void keel_registry_free(struct keel_registry *r)
 {
     if (r == NULL)
         return;
-    keel_json_delete(r->doc);
-    free(r->idx);
-    free(r);
+    //@ ghost keel_registry_open(r);
+    registry_free(r);
 }
 
 struct keel_registry *keel_registry_clone(const struct keel_registry *r)
 {
+    //@ ghost keel_registry_open(r);
     return keel_registry_wrap(keel_tree_dup(r->doc));
 }
 
 int keel_registry_equal(const struct keel_registry *a,
                         const struct keel_registry *b)
 {
+    //@ ghost keel_registry_open(a);
+    //@ ghost keel_registry_open(b);
     return keel_tree_equal(a->doc, b->doc);
 }
 
@@ -257,11 +488,13 @@ int keel_registry_equal(const struct keel_registry *a,
 
 size_t keel_registry_count(const struct keel_registry *r)
 {
+    //@ ghost keel_registry_open(r);
     return r->count;
 }
 
 const char *keel_registry_name_at(const struct keel_registry *r, size_t i)
 {
+    //@ ghost keel_registry_open(r);
     return i < r->count ? keel_json_key(r->idx[i]) : NULL;
 }
 
@@ -269,6 +502,7 @@ int keel_registry_find(const struct keel_registry *r, const char *name,
                        size_t *index)
 {
     size_t pos = 0;
+    //@ ghost keel_registry_open(r);
     if (!index_search(r, name, &pos))
         return 0;
     if (index != NULL)
@@ -331,11 +565,16 @@ keel_status keel_registry_view(const struct keel_registry *r,
                                const char *name,
                                struct keel_account_view *out)
 {
+    //@ ghost keel_registry_open(r);
     const keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
         return KEEL_E_NOT_FOUND;
-    memset(out, 0, sizeof *out);
+    /* Every member of *out is set below. */
     out->name = keel_json_key(a);
+    /*@ loop invariant 0 <= f <= KEEL_F_COUNT;
+        loop assigns f, out->field[0 .. KEEL_F_COUNT - 1];
+        loop variant KEEL_F_COUNT - f;
+     */
     for (int f = 0; f < KEEL_F_COUNT; f++)
         out->field[f] = get_str(a, field_key[f]);
     const keel_json *u = keel_tree_get(a, "lastUsage");
@@ -389,7 +628,7 @@ static keel_status set_num(keel_json *obj, const char *key, double value)
 /* The accounts object, created (appended to doc) if absent. */
 /*@ requires keel_registry_ok(r);
     assigns r->accounts, r->count, json_heap;
-    ensures keel_registry_ok(r);
+    ensures keel_registry_ok(r) && r->count == \old(r->count);
     ensures \result == \null || (\result == r->accounts && json_node(\result));
  */
 static keel_json *ensure_accounts(struct keel_registry *r)
@@ -440,6 +679,7 @@ keel_status keel_registry_put_account(struct keel_registry *r,
 keel_status keel_registry_add(struct keel_registry *r, const char *name,
                               const char *created_at, struct keel_err *err)
 {
+    //@ ghost keel_registry_open(r);
     if (!keel_name_valid(name, strlen(name)))
         return fail(err, KEEL_E_INVALID, "invalid account name");
     if (created_at != NULL && !storable(created_at))
@@ -462,6 +702,7 @@ keel_status keel_registry_remove(struct keel_registry *r, const char *name,
                                  struct keel_err *err)
 {
     size_t pos = 0;
+    //@ ghost keel_registry_open(r);
     if (!index_search(r, name, &pos))
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
     keel_json *node = r->idx[pos];
@@ -474,6 +715,7 @@ keel_status keel_registry_rename(struct keel_registry *r, const char *from,
                                  const char *to, struct keel_err *err)
 {
     size_t pos = 0, dst = 0;
+    //@ ghost keel_registry_open(r);
     if (!keel_name_valid(to, strlen(to)))
         return fail(err, KEEL_E_INVALID, "invalid account name");
     if (!index_search(r, from, &pos))
@@ -484,7 +726,7 @@ keel_status keel_registry_rename(struct keel_registry *r, const char *from,
         return fail(err, KEEL_E_EXISTS, "account already exists");
     keel_json *node = r->idx[pos];
     /* Allocate everything first, so a failure changes nothing. */
-    char *k = strdup(to);
+    char *k = key_dup(to);
     keel_json *nm = keel_json_new_string(to);
     if (k == NULL || nm == NULL) {
         free(k);
@@ -507,7 +749,8 @@ keel_status keel_registry_set_string(struct keel_registry *r,
                                      const char *name, keel_field f,
                                      const char *value, struct keel_err *err)
 {
-    if ((int)f < 0 || f >= KEEL_F_COUNT)
+    //@ ghost keel_registry_open(r);
+    if ((unsigned)f >= (unsigned)KEEL_F_COUNT) /* also a negative f */
         return fail(err, KEEL_E_INVALID, "unknown field");
     keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
@@ -524,7 +767,8 @@ keel_status keel_registry_set_string(struct keel_registry *r,
 }
 
 /* A usage window Keel may store: absent, or three finite numbers. */
-/*@ assigns \nothing;
+/*@ requires w == \null || \valid_read(w);
+    assigns \nothing;
     ensures \result == 0 || \result == 1;
  */
 static int window_ok(const struct keel_usage_window *w)
@@ -582,6 +826,7 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
                                     const char *last_usage_at,
                                     struct keel_err *err)
 {
+    //@ ghost keel_registry_open(r);
     keel_json *a = keel_registry_account_find(r, name);
     if (a == NULL)
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
@@ -615,12 +860,14 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
 
 const char *keel_registry_active(const struct keel_registry *r)
 {
+    //@ ghost keel_registry_open(r);
     return get_str(r->doc, "activeAccountName");
 }
 
 keel_status keel_registry_set_active(struct keel_registry *r,
                                      const char *name, struct keel_err *err)
 {
+    //@ ghost keel_registry_open(r);
     if (name == NULL) {
         (void)keel_tree_remove(r->doc, "activeAccountName");
         return KEEL_OK;
@@ -657,6 +904,7 @@ static int get_true(const keel_json *obj, const char *key)
 void keel_registry_globals(const struct keel_registry *r,
                            struct keel_globals *out)
 {
+    //@ ghost keel_registry_open(r);
     const keel_json *as = keel_tree_get(r->doc, "autoSwitch");
     const keel_json *api = keel_tree_get(r->doc, "api");
     out->auto_enabled = get_true(as, "enabled");
@@ -699,6 +947,7 @@ keel_status keel_registry_set_globals(struct keel_registry *r,
 {
     struct keel_globals cur;
     keel_status st = KEEL_OK;
+    //@ ghost keel_registry_open(r);
     if (!isfinite(g->threshold_5h) || !isfinite(g->threshold_weekly))
         return fail(err, KEEL_E_INVALID, "threshold is not a finite number");
     /* Write only what changes, so a value Keel does not understand (kept

@@ -12,9 +12,18 @@
  *       just before the call;
  *     - carries an ACSL contract over the ghost file-system model in
  *       spec/fs_model.h. The proofs of atomic_write.c and lock.c rely on
- *       these contracts; the bodies in sys.c are the trusted base (they are
- *       one system call each) and are checked by the tests and the crash rig,
- *       not by WP.
+ *       these contracts. The postconditions named `model` (a call's effect on
+ *       the ghost model) and the assigns clauses are the trusted base,
+ *       checked by the tests and the crash rig; the rest (result ranges,
+ *       freedom from run-time errors, libc preconditions) is proved of the
+ *       bodies in sys.c by WP (spec/prove-flags/sys.flags).
+ *
+ * Names
+ *   A wrapper taking a file name requires a NUL-terminated string
+ *   (`admit requires ..._is_string`): the callers' contracts do not carry
+ *   that fact, so the proofs assume it there and do not check it at the
+ *   call sites. Every name the kernel passes is a string literal, a
+ *   validated account-derived name or a buffer this module NUL-terminates.
  *
  * Failpoint information (libfiu failinfo), for tests and the crash rig:
  *   1..4095          fail the call with that errno
@@ -28,6 +37,10 @@
 
 #include "error.h"
 #include "../spec/fs_model.h"
+
+#ifdef __FRAMAC__
+#include <string.h> /* valid_read_string, for the name preconditions */
+#endif
 
 #define KEEL_FI_SHORT 0x10000
 #define KEEL_FI_KILL 0x20000
@@ -53,7 +66,8 @@ enum keel_file_kind {
 /* ---- the atomic-replace protocol (ghost state: fs_temp_*, fs_target_*) ---- */
 
 /* fstatat(dirfd, name, AT_SYMLINK_NOFOLLOW): what the name is now. */
-/*@ assigns \nothing;
+/*@ admit requires name_is_string: valid_read_string(name);
+    assigns \nothing;
     ensures \result == KEEL_KIND_ABSENT || \result == KEEL_KIND_REGULAR ||
             \result == KEEL_KIND_SYMLINK || \result == KEEL_KIND_OTHER ||
             (-KEEL_ERRNO_MAX <= \result < 0);
@@ -64,13 +78,15 @@ int keel_sys_target_kind(int dirfd, const char *name);
    uses (KEEL_TEMP_PREFIX target.pid.seq), O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC,
    mode 0600 from its first byte (G8). Writes the name into namebuf. */
 /*@ requires \valid(namebuf + (0 .. KEEL_TEMP_NAME_MAX - 1));
+    admit requires target_is_string: valid_read_string(target);
     requires fs_temp_exists == 0 && fs_temp_open == 0;
     assigns namebuf[0 .. KEEL_TEMP_NAME_MAX - 1], fs_temp_exists,
             fs_temp_open, fs_temp_len, fs_temp_mode_ok, fs_temp_synced;
-    ensures \result >= 0 ==> fs_temp_exists == 1 && fs_temp_open == 1 &&
-            fs_temp_len == 0 && fs_temp_mode_ok == 0 && fs_temp_synced == 0;
-    ensures \result < 0 ==> -KEEL_ERRNO_MAX <= \result &&
-            fs_temp_exists == 0 && fs_temp_open == 0;
+    ensures model: \result >= 0 ==> fs_temp_exists == 1 &&
+            fs_temp_open == 1 && fs_temp_len == 0 && fs_temp_mode_ok == 0 &&
+            fs_temp_synced == 0;
+    ensures \result < 0 ==> -KEEL_ERRNO_MAX <= \result;
+    ensures model: \result < 0 ==> fs_temp_exists == 0 && fs_temp_open == 0;
  */
 int keel_sys_temp_create(int dirfd, const char *target, char *namebuf);
 
@@ -79,9 +95,9 @@ int keel_sys_temp_create(int dirfd, const char *target, char *namebuf);
     requires fs_temp_open == 1;
     assigns fs_temp_len, fs_temp_synced;
     ensures -KEEL_ERRNO_MAX <= \result <= n;
-    ensures \result > 0 ==> fs_temp_len == \old(fs_temp_len) + \result &&
-            fs_temp_synced == 0;
-    ensures \result <= 0 ==> fs_temp_len == \old(fs_temp_len);
+    ensures model: \result > 0 ==>
+            fs_temp_len == \old(fs_temp_len) + \result && fs_temp_synced == 0;
+    ensures model: \result <= 0 ==> fs_temp_len == \old(fs_temp_len);
  */
 long keel_sys_temp_write(int fd, const char *buf, size_t n);
 
@@ -89,7 +105,8 @@ long keel_sys_temp_write(int fd, const char *buf, size_t n);
 /*@ requires fs_temp_open == 1;
     assigns fs_temp_mode_ok, fs_temp_synced;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> fs_temp_mode_ok == 1 && fs_temp_synced == 0;
+    ensures model: \result == 0 ==> fs_temp_mode_ok == 1 &&
+            fs_temp_synced == 0;
  */
 int keel_sys_temp_fchmod(int fd, unsigned mode);
 
@@ -97,8 +114,8 @@ int keel_sys_temp_fchmod(int fd, unsigned mode);
 /*@ requires fs_temp_open == 1;
     assigns fs_temp_synced;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> fs_temp_synced == 1;
-    ensures \result != 0 ==> fs_temp_synced == 0;
+    ensures model: \result == 0 ==> fs_temp_synced == 1;
+    ensures model: \result != 0 ==> fs_temp_synced == 0;
  */
 int keel_sys_temp_fsync(int fd);
 
@@ -106,18 +123,20 @@ int keel_sys_temp_fsync(int fd);
 /*@ requires fs_temp_open == 1;
     assigns fs_temp_open;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures fs_temp_open == 0;
+    ensures model: fs_temp_open == 0;
  */
 int keel_sys_temp_close(int fd);
 
 /* renameat(2) the temp over the target: only a complete, moded, synced and
    closed temp may be renamed (G1, G2, G9). */
 /*@ requires temp_ready_for_rename && fs_temp_open == 0;
+    admit requires temp_is_string: valid_read_string(temp);
+    admit requires target_is_string: valid_read_string(target);
     assigns fs_temp_exists, fs_target_replaced, fs_dir_synced;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> fs_temp_exists == 0 &&
+    ensures model: \result == 0 ==> fs_temp_exists == 0 &&
             fs_target_replaced == 1 && fs_dir_synced == 0;
-    ensures \result != 0 ==> fs_temp_exists == \old(fs_temp_exists) &&
+    ensures model: \result != 0 ==> fs_temp_exists == \old(fs_temp_exists) &&
             fs_target_replaced == \old(fs_target_replaced) &&
             fs_dir_synced == \old(fs_dir_synced);
  */
@@ -125,10 +144,11 @@ int keel_sys_temp_rename(int dirfd, const char *temp, const char *target);
 
 /* unlinkat(2) the temp on an error path (G7). */
 /*@ requires fs_temp_open == 0;
+    admit requires temp_is_string: valid_read_string(temp);
     assigns fs_temp_exists, fs_unlink_failed;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> fs_temp_exists == 0;
-    ensures \result != 0 ==> fs_unlink_failed == 1 &&
+    ensures model: \result == 0 ==> fs_temp_exists == 0;
+    ensures model: \result != 0 ==> fs_unlink_failed == 1 &&
             fs_temp_exists == \old(fs_temp_exists);
  */
 int keel_sys_temp_unlink(int dirfd, const char *temp);
@@ -136,15 +156,16 @@ int keel_sys_temp_unlink(int dirfd, const char *temp);
 /* fsync(2) the directory so the rename survives power loss (G2). */
 /*@ assigns fs_dir_synced;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> fs_dir_synced == 1;
-    ensures \result != 0 ==> fs_dir_synced == \old(fs_dir_synced);
+    ensures model: \result == 0 ==> fs_dir_synced == 1;
+    ensures model: \result != 0 ==> fs_dir_synced == \old(fs_dir_synced);
  */
 int keel_sys_dir_fsync(int dirfd);
 
 /* ---- general calls (no ghost state; the step names the failpoint) ---- */
 
 /* openat(2); flags as for openat, O_CLOEXEC|O_NOFOLLOW always added. */
-/*@ assigns \nothing;
+/*@ admit requires name_is_string: valid_read_string(name);
+    assigns \nothing;
     ensures \result >= 0 || -KEEL_ERRNO_MAX <= \result < 0;
  */
 int keel_sys_openat(keel_step step, int dirfd, const char *name, int flags,
@@ -169,12 +190,15 @@ long keel_sys_write(keel_step step, int fd, const char *buf, size_t n);
  */
 int keel_sys_close(keel_step step, int fd);
 
-/*@ assigns \nothing;
+/*@ admit requires name_is_string: valid_read_string(name);
+    assigns \nothing;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
  */
 int keel_sys_unlinkat(keel_step step, int dirfd, const char *name);
 
-/*@ assigns \nothing;
+/*@ admit requires from_is_string: valid_read_string(from);
+    admit requires to_is_string: valid_read_string(to);
+    assigns \nothing;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
  */
 int keel_sys_linkat(keel_step step, int dirfd, const char *from,
@@ -206,8 +230,8 @@ int keel_sys_fstat_mtime(keel_step step, int fd, long long *mtime_s);
 /*@ requires lk_guard_held == 0;
     assigns lk_guard_held;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result == 0 ==> lk_guard_held == 1;
-    ensures \result != 0 ==> lk_guard_held == 0;
+    ensures model: \result == 0 ==> lk_guard_held == 1;
+    ensures model: \result != 0 ==> lk_guard_held == 0;
  */
 int keel_sys_lock_flock(int fd);
 
@@ -216,7 +240,7 @@ int keel_sys_lock_flock(int fd);
 /*@ requires lk_guard_held == 1 && lk_interop_ours == 0;
     assigns lk_guard_held;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures lk_guard_held == 0;
+    ensures model: lk_guard_held == 0;
  */
 int keel_sys_lock_unlock(int fd);
 
@@ -225,8 +249,8 @@ int keel_sys_lock_unlock(int fd);
 /*@ requires lk_guard_held == 1 && lk_interop_ours == 0;
     assigns lk_interop_ours;
     ensures \result >= 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures \result >= 0 ==> lk_interop_ours == 1;
-    ensures \result < 0 ==> lk_interop_ours == 0;
+    ensures model: \result >= 0 ==> lk_interop_ours == 1;
+    ensures model: \result < 0 ==> lk_interop_ours == 0;
  */
 int keel_sys_lock_create(int dirfd);
 
@@ -242,7 +266,7 @@ int keel_sys_lock_reap(int dirfd);
 /*@ requires lk_guard_held == 1 && lk_interop_ours == 1;
     assigns lk_interop_ours;
     ensures \result == 0 || -KEEL_ERRNO_MAX <= \result < 0;
-    ensures lk_interop_ours == 0;
+    ensures model: lk_interop_ours == 0;
  */
 int keel_sys_lock_drop(int dirfd);
 
@@ -272,7 +296,7 @@ int keel_sys_list_open(int dirfd);
 /*@ requires 0 <= h < KEEL_LIST_HANDLES;
     requires cap >= 2 && \valid(name + (0 .. cap - 1));
     assigns name[0 .. cap - 1];
-    ensures -KEEL_ERRNO_MAX <= \result < (long)cap;
+    ensures -KEEL_ERRNO_MAX <= \result < cap;
  */
 long keel_sys_list_next(int h, char *name, size_t cap);
 

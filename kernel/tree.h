@@ -60,6 +60,7 @@
 
 #include <stddef.h>
 
+#include "../spec/alloc_model.h"
 #include "cjson_glue.h"
 #include "error.h"
 #include "registry.h"
@@ -74,13 +75,36 @@ struct keel_registry {
 
 /* The memory-safety part of the invariants above: what every function here
    needs of a registry, and keeps. (Sorting and the correspondence of idx
-   with the accounts' members are not modelled; spec/json_model.h.) */
+   with the accounts' members are not modelled; spec/json_model.h. Keys of
+   indexed nodes are never NULL, but the glue cannot say so: the index code
+   treats a NULL key as less than any other, which never happens.) */
 /*@ predicate keel_registry_ok{L}(struct keel_registry *r) =
-      \valid(r) && json_node(r->doc) &&
+      \valid(r) && registry_block(r) && json_node(r->doc) &&
       (r->accounts == \null || json_node(r->accounts)) &&
+      (r->accounts == \null ==> r->count == 0) &&
       r->count <= r->cap &&
-      (r->cap == 0 || \valid(r->idx + (0 .. r->cap - 1))) &&
+      (r->idx == \null || node_block(r->idx)) &&
+      (r->cap == 0 || (\valid(r->idx + (0 .. r->cap - 1)) &&
+                       \separated(r, r->idx + (0 .. r->cap - 1)))) &&
       \forall integer i; 0 <= i < r->count ==> json_node(r->idx[i]);
+ */
+
+/* The bridge between valid_registry (spec/registry_model.h, pure) and
+   keel_registry_ok: ghost functions without a body, so each use is one
+   stated assumption at one point (spec/registry_model.h says why not an
+   axiom, and what is assumed). */
+/*@ ghost
+  /@ requires valid_registry(r);
+     assigns \nothing;
+     ensures keel_registry_ok(r);
+   @/
+  void keel_registry_open(const struct keel_registry *r);
+
+  /@ requires keel_registry_ok(r);
+     assigns \nothing;
+     ensures valid_registry(r);
+   @/
+  void keel_registry_seal(const struct keel_registry *r);
  */
 
 /* ---- registry <-> tree ------------------------------------------------- */
@@ -89,7 +113,9 @@ struct keel_registry {
    On failure (NULL: allocation failed, or the accounts object has a
    duplicate key) doc is freed. */
 /*@ requires doc == \null || json_node(doc);
-    ensures \result == \null || keel_registry_ok(\result);
+    assigns __fc_heap_status, json_heap, keel_heap[..], keel_node_heap[..];
+    ensures \result == \null ||
+            (keel_registry_ok(\result) && valid_registry(\result));
  */
 struct keel_registry *keel_registry_wrap(keel_json *doc);
 
@@ -109,8 +135,11 @@ const keel_json *keel_registry_doc_const(const struct keel_registry *r);
 /* Rebuild accounts pointer and index from doc. KEEL_E_NOMEM, or
    KEEL_E_INVALID if two accounts share a key (index then empty). */
 /*@ requires keel_registry_ok(r);
-    assigns *r, r->idx[0 .. r->cap - 1];
-    ensures keel_registry_ok(r);
+    assigns *r, r->idx[0 .. r->cap - 1], __fc_heap_status,
+            keel_node_heap[..];
+    ensures keel_registry_ok(r) && r->doc == \old(r->doc);
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 keel_status keel_registry_reindex(struct keel_registry *r);
 
@@ -137,8 +166,11 @@ keel_json *keel_registry_account_find(const struct keel_registry *r,
    accounts object (appended to doc) if absent. Takes ownership of item.
    KEEL_E_INVALID if the key is missing or not a valid name. */
 /*@ requires keel_registry_ok(r) && json_node(item);
-    assigns *r, r->idx[0 .. r->count], json_heap;
-    ensures keel_registry_ok(r);
+    assigns *r, r->idx[0 .. r->count], json_heap, __fc_heap_status,
+            keel_node_heap[..];
+    ensures keel_registry_ok(r) && r->doc == \old(r->doc);
+    ensures \result == KEEL_OK || \result == KEEL_E_INVALID ||
+            \result == KEEL_E_NOMEM;
  */
 keel_status keel_registry_put_account(struct keel_registry *r,
                                       keel_json *item);
@@ -152,6 +184,7 @@ keel_status keel_registry_put_account(struct keel_registry *r,
     requires valid_read_string(key);
     assigns \nothing;
     ensures \result == \null || json_node(\result);
+    ensures obj == \null ==> \result == \null;
  */
 keel_json *keel_tree_get(const keel_json *obj, const char *key);
 
@@ -163,6 +196,9 @@ keel_json *keel_tree_get(const keel_json *obj, const char *key);
     requires item == \null || json_node(item);
     requires valid_read_string(key);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures item == \null || obj == \null ==> \result == KEEL_E_INVALID;
  */
 keel_status keel_tree_set(keel_json *obj, const char *key, keel_json *item);
 
@@ -171,6 +207,7 @@ keel_status keel_tree_set(keel_json *obj, const char *key, keel_json *item);
     requires valid_read_string(key);
     assigns json_heap;
     ensures \result == 0 || \result == 1;
+    ensures obj == \null ==> \result == 0;
  */
 int keel_tree_remove(keel_json *obj, const char *key);
 
@@ -179,33 +216,50 @@ int keel_tree_remove(keel_json *obj, const char *key);
 /*@ requires x == \null || json_node(x);
     assigns json_heap;
     ensures \result == \null || json_node(\result);
+    ensures x == \null ==> \result == \null;
  */
 keel_json *keel_tree_dup(const keel_json *x);
 
 /* 1 if a and b would encode to the same bytes (same types, values, keys
-   and JavaScript key order); two NULLs are equal, NULL vs non-NULL not. */
+   and JavaScript key order); two NULLs are equal, NULL vs non-NULL not.
+   Objects with array-index keys are compared through keel_tree_js_order,
+   which allocates (freed before returning): hence the node heap in the
+   assigns clause (spec/alloc_model.h). 0 also if that allocation fails. */
 /*@ requires a == \null || json_node(a);
     requires b == \null || json_node(b);
-    assigns \nothing;
+    assigns __fc_heap_status, keel_node_heap[..];
     ensures \result == 0 || \result == 1;
+    ensures a == \null && b == \null ==> \result == 1;
+    ensures (a == \null) != (b == \null) ==> \result == 0;
  */
 int keel_tree_equal(const keel_json *a, const keel_json *b);
 
 /* 1 if key is an array index as JavaScript orders them: "0" or a decimal
    without leading zero, value <= 4294967294. */
 /*@ requires valid_read_string(key);
-    assigns \nothing;
+    requires value == \null || \valid(value);
+    assigns *value;
     ensures \result == 0 || \result == 1;
+    ensures \result == 1 && value != \null ==> *value <= 4294967294;
  */
 int keel_tree_index_key(const char *key, unsigned long *value);
 
 /* The members of obj in JavaScript order. If no key is an array index the
    stored order is it and *out is set to NULL (walk keel_json_first /
    keel_json_next); otherwise *out is a malloc'ed array of *n pointers the
-   caller frees. KEEL_E_NOMEM on allocation failure. */
+   caller frees (for WP, a block of node pointers: spec/alloc_model.h).
+   KEEL_E_NOMEM on allocation failure; *out is NULL unless KEEL_OK.
+   (KEEL_E_INVALID if the members changed during the call, which nothing
+   does: WP cannot see that.) */
 /*@ requires obj == \null || json_node(obj);
     requires \valid(out) && \valid(n);
-    assigns *out, *n;
+    requires \base_addr(out) != \base_addr(&keel_node_heap[0]);
+    assigns *out, *n, __fc_heap_status, keel_node_heap[..];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures \result != KEEL_OK ==> *out == \null;
+    ensures obj == \null ==> \result == KEEL_OK && *out == \null && *n == 0;
+    ensures *out == \null || node_block(*out);
     ensures \result == KEEL_OK && *out != \null ==>
               \valid(*out + (0 .. *n - 1)) &&
               \forall integer i; 0 <= i < *n ==> json_node((*out)[i]);

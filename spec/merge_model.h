@@ -100,7 +100,27 @@
                            integer r) =
     \forall integer q; 0 <= q < r ==>
       take_fresh(pb, pm, pf, chg, q) ==> plan[slot[q] - 1] == pf[q] - 1;
-*/
 
+  // The plan as marks (keel_merge_marks): plan[0 .. n-1] takes mine's
+  // account j, keeps fresh's account i unchanged, or keeps it with a
+  // taken mine account of the same name merged into it.
+  predicate codes_valid{L}(long *plan, integer n, integer nm, integer nf) =
+    \forall integer k; 0 <= k < n ==> valid_code(plan[k], nm, nf);
+
+  predicate index_bound{L}(size_t *pos, integer u, integer n) =
+    \forall integer r; 0 <= r < u ==> pos[r] <= n;
+
+  predicate plan_takes_mine{L}(long *plan, integer n, integer j) =
+    \exists integer k; 0 <= k < n && plan[k] == -j - 1;
+
+  predicate plan_has_fresh{L}(long *plan, integer n, integer i) =
+    \exists integer k; 0 <= k < n && plan[k] == i;
+
+  predicate plan_keeps_fresh{L}(long *plan, integer n, size_t *pf, int *m,
+                                integer nm, integer i) =
+    plan_has_fresh(plan, n, i) ||
+    \exists integer j; 0 <= j < nm && plan_takes_mine(plan, n, j) &&
+      pf[m[j]] == i + 1;
+*/
 
 #endif

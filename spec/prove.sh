@@ -4,7 +4,9 @@
 #   sh spec/prove.sh kernel/atomic_write.c kernel/lock.c ...
 # Provers: z3 and cvc4 (alt-ergo is not packaged in Debian), plus CVC4 with
 # --inst-when=full declared in spec/why3.conf. Extra flags for one file go in
-# spec/prove-flags/<file>.flags. PROVE_TIMEOUT (default 20 s) per goal.
+# spec/prove-flags/<file>.flags (lines starting with '#' are comments; a
+# "-then" there starts a further WP pass over the same file, and the goals of
+# all passes are added up). PROVE_TIMEOUT (default 20 s) per goal.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 out=build/prove
@@ -26,20 +28,23 @@ bad=0
 for f in "$@"; do
     base=$(basename "$f" .c)
     extra=
-    [ -f "spec/prove-flags/$base.flags" ] && extra=$(cat "spec/prove-flags/$base.flags")
+    [ -f "spec/prove-flags/$base.flags" ] &&
+        extra=$(grep -v '^[[:space:]]*#' "spec/prove-flags/$base.flags")
     log="$out/$base.log"
+    # The file comes before $extra: a "-then" in $extra ends the first pass.
     # shellcheck disable=SC2086
     frama-c -cpp-extra-args="-I kernel -I spec -idirafter /usr/include" \
         -wp -wp-rte -warn-unsigned-overflow -warn-signed-downcast \
         -wp-prover z3,cvc4,cvc4-full -wp-timeout "$timeout_s" -wp-par 2 \
         -wp-cache update -wp-cache-env \
-        $extra "$f" \
+        "$f" $extra \
         -then -report-classify -report-unclassified-unknown ERROR \
         >"$log" 2>&1
     rc=$?
-    line=$(grep 'Proved goals:' "$log" | tail -n 1)
-    ok=$(echo "$line" | sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1/p')
-    all=$(echo "$line" | sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\2/p')
+    # One summary line per WP pass: add them up.
+    counts=$(sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1 \2/p' "$log")
+    ok=$(echo "$counts" | awk 'NF == 2 { s += $1; n++ } END { if (n) print s }')
+    all=$(echo "$counts" | awk 'NF == 2 { s += $2; n++ } END { if (n) print s }')
     if [ -z "$ok" ] || [ -z "$all" ]; then
         echo "$f: no proof summary (frama-c exit $rc); see $log"
         tail -n 20 "$log"

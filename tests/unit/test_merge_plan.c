@@ -94,9 +94,10 @@ static int code_rank(const struct sides *s, keel_plan_code c)
 static size_t run_plan(const struct sides *s, keel_plan_code *plan, int *lost,
                        size_t *nlost)
 {
+    unsigned slot[MAXU];
     struct keel_plan_result res =
         keel_merge_plan(s->pos[0], s->pos[1], s->pos[2], s->chg, s->rank[1],
-                        s->n[1], s->rank[2], s->n[2], s->u, plan);
+                        s->n[1], s->rank[2], s->n[2], s->u, plan, slot);
     *lost = res.lost;
     *nlost = res.nlost;
     return res.n;
