@@ -45,41 +45,42 @@ static keel_status load(int dirfd, struct keel_registry **out, int *existed,
                         struct keel_warnings *w, char **orig, size_t *orig_len,
                         struct keel_err *err)
 {
-    char *buf;
-    size_t len;
+    char *got;
+    size_t got_len;
     *out = NULL;
     *existed = 0;
-    if (orig) {
-        *orig = NULL;
-        *orig_len = 0;
-    }
     keel_status st = keel_read_file(dirfd, KEEL_REGISTRY_FILE,
-                                    KEEL_REGISTRY_SIZE_MAX, &buf, &len, err);
+                                    KEEL_REGISTRY_SIZE_MAX, &got, &got_len,
+                                    err);
+    char *buf = got; /* NULL unless st is KEEL_OK */
+    size_t len = got_len;
     if (st == KEEL_E_NOT_FOUND) {
         keel_err_clear(err);
         *out = keel_registry_new();
-        return *out ? KEEL_OK
-                    : keel_err_set(err, KEEL_E_NOMEM, KEEL_STEP_DECODE, ENOMEM,
-                                   KEEL_REGISTRY_FILE);
+        st = *out ? KEEL_OK
+                  : keel_err_set(err, KEEL_E_NOMEM, KEEL_STEP_DECODE, ENOMEM,
+                                 KEEL_REGISTRY_FILE);
+    } else if (st == KEEL_OK) {
+        *existed = 1;
+        st = keel_codec_decode(buf, len, out, w, err);
+        if (st != KEEL_OK) {
+            free(buf);
+            buf = NULL;
+            len = 0;
+            *out = NULL;
+            err->step = KEEL_STEP_DECODE;
+            err->file = KEEL_REGISTRY_FILE;
+        }
     }
-    if (st != KEEL_OK)
-        return st;
-    *existed = 1;
-    st = keel_codec_decode(buf, len, out, w, err);
-    if (st != KEEL_OK) {
-        free(buf);
-        *out = NULL;
-        err->step = KEEL_STEP_DECODE;
-        err->file = KEEL_REGISTRY_FILE;
-        return st;
-    }
+    /* Handed back last: the calls above may write heap memory, which the
+       proof cannot tell from *orig (spec/alloc_model.h). */
     if (orig) {
         *orig = buf;
         *orig_len = len;
     } else {
         free(buf);
     }
-    return KEEL_OK;
+    return st;
 }
 
 keel_status keel_registry_load(int dirfd, struct keel_registry **out,
@@ -246,9 +247,11 @@ keel_status keel_txn_commit(struct keel_txn *t, struct keel_err *err)
     /* What the transaction owns: freed below, whatever the outcome. */
     char *orig = t->orig;
     struct keel_registry *reg = t->reg;
-    char *bytes;
-    size_t len;
-    keel_status st = keel_codec_encode(reg, &bytes, &len, err);
+    char *enc;
+    size_t enc_len;
+    keel_status st = keel_codec_encode(reg, &enc, &enc_len, err);
+    char *bytes = enc; /* NULL unless st is KEEL_OK */
+    size_t len = enc_len;
     if (st != KEEL_OK) {
         err->step = KEEL_STEP_ENCODE;
         err->file = KEEL_REGISTRY_FILE;
@@ -340,9 +343,6 @@ static int stamp_fits(const struct tm *tm)
            tm->tm_sec <= 60;
 }
 
-static const char damaged_prefix[] = KEEL_DAMAGED_PREFIX;
-static const char unknown_stamp[] = "unknown";
-
 /* "registry.json.damaged-YYYYMMDDTHHMMSSZ" (UTC; "unknown" instead of the
    stamp if the clock gives none), plus "-N" for n > 0: at most 41 bytes and
    a NUL. The buffer's last byte is a NUL too, so aside always holds a
@@ -354,6 +354,8 @@ static const char unknown_stamp[] = "unknown";
  */
 static void damaged_name(char *aside, int n)
 {
+    const char damaged_prefix[] = KEEL_DAMAGED_PREFIX;
+    const char unknown_stamp[] = "unknown";
     time_t now = (time_t)keel_sys_wall_s();
     struct tm tm;
     size_t k;
@@ -470,12 +472,14 @@ static keel_status restore_backup(int dirfd, char *aside,
                                   struct keel_err *err)
 {
     struct keel_registry *reg = NULL;
-    char *bak;
-    size_t bak_len;
+    char *got;
+    size_t got_len;
     /* The backup must itself decode before it replaces anything. */
     keel_status st = keel_read_file(dirfd, KEEL_BACKUP_FILE,
-                                    KEEL_REGISTRY_SIZE_MAX, &bak, &bak_len,
+                                    KEEL_REGISTRY_SIZE_MAX, &got, &got_len,
                                     err);
+    char *bak = got;
+    size_t bak_len = got_len;
     if (st != KEEL_OK) {
         aside[0] = '\0';
         if (st == KEEL_E_NOT_FOUND)
