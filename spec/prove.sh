@@ -7,25 +7,18 @@
 # spec/prove-flags/<file>.flags (lines starting with '#' are comments; a
 # "-then" there starts a further WP pass over the same file, and the goals of
 # all passes are added up). PROVE_TIMEOUT (default 20 s) per goal.
+# Most of the time goes to WP itself (its Qed simplifier runs in the
+# frama-c process, one core each), not to the provers, so the files are
+# proved PROVE_JOBS at a time (default: the number of cores), largest first.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 out=build/prove
-mkdir -p "$out"
-
-# A project-local Why3 configuration: the detected provers plus cvc4-full.
-if [ ! -s "$out/why3.conf" ] || [ spec/why3-extra.conf -nt "$out/why3.conf" ]; then
-    WHY3CONFIG="$out/why3.conf" why3 config detect >"$out/why3-detect.log" 2>&1 || {
-        echo "prove: 'why3 config detect' failed (see $out/why3-detect.log)"; exit 2; }
-    cat spec/why3-extra.conf >>"$out/why3.conf"
-fi
-WHY3CONFIG="$PWD/$out/why3.conf"
-export WHY3CONFIG
-
 timeout_s=${PROVE_TIMEOUT:-20}
-total_ok=0
-total_all=0
-bad=0
-for f in "$@"; do
+
+# One file: run WP, keep its log, write "proved total exit-status" to a
+# result file that the summary below reads.
+if [ "${1:-}" = "--one" ]; then
+    f=$2
     base=$(basename "$f" .c)
     extra=
     [ -f "spec/prove-flags/$base.flags" ] &&
@@ -42,10 +35,42 @@ for f in "$@"; do
         >"$log" 2>&1
     rc=$?
     # One summary line per WP pass: add them up.
-    counts=$(sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1 \2/p' "$log")
-    ok=$(echo "$counts" | awk 'NF == 2 { s += $1; n++ } END { if (n) print s }')
-    all=$(echo "$counts" | awk 'NF == 2 { s += $2; n++ } END { if (n) print s }')
-    if [ -z "$ok" ] || [ -z "$all" ]; then
+    sed -n 's/.*Proved goals: *\([0-9]*\) *\/ *\([0-9]*\).*/\1 \2/p' "$log" |
+        awk -v rc="$rc" '{ ok += $1; all += $2; n++ }
+            END { if (n) print ok, all, rc; else print "-", "-", rc }' \
+        >"$out/$base.result"
+    exit 0
+fi
+
+mkdir -p "$out"
+# A project-local Why3 configuration: the detected provers plus cvc4-full.
+if [ ! -s "$out/why3.conf" ] || [ spec/why3-extra.conf -nt "$out/why3.conf" ]; then
+    WHY3CONFIG="$out/why3.conf" why3 config detect >"$out/why3-detect.log" 2>&1 || {
+        echo "prove: 'why3 config detect' failed (see $out/why3-detect.log)"; exit 2; }
+    cat spec/why3-extra.conf >>"$out/why3.conf"
+fi
+WHY3CONFIG="$PWD/$out/why3.conf"
+export WHY3CONFIG PROVE_TIMEOUT
+
+jobs=${PROVE_JOBS:-$(nproc 2>/dev/null || echo 1)}
+start=$(date +%s)
+for f in "$@"; do
+    [ -f "$f" ] || { echo "prove: no such file: $f"; exit 2; }
+    rm -f "$out/$(basename "$f" .c).result"
+done
+# Largest file first, so that the last job to start is a short one.
+# shellcheck disable=SC2011
+ls -S "$@" | xargs -n 1 -P "$jobs" sh spec/prove.sh --one
+
+total_ok=0
+total_all=0
+bad=0
+for f in "$@"; do
+    base=$(basename "$f" .c)
+    log="$out/$base.log"
+    ok=- all=- rc=?
+    [ -s "$out/$base.result" ] && read -r ok all rc <"$out/$base.result"
+    if [ "$ok" = "-" ]; then
         echo "$f: no proof summary (frama-c exit $rc); see $log"
         tail -n 20 "$log"
         bad=1
@@ -53,7 +78,7 @@ for f in "$@"; do
     fi
     total_ok=$((total_ok + ok))
     total_all=$((total_all + all))
-    if [ "$rc" -ne 0 ] || [ "$ok" -ne "$all" ]; then
+    if [ "$rc" != 0 ] || [ "$ok" -ne "$all" ]; then
         echo "$f: Proved goals: $ok / $all  FAILED (frama-c exit $rc; see $log)"
         grep -E 'Timeout|Unknown|Failed|\[kernel\].*(error|User Error)' "$log" | head -n 20
         bad=1
@@ -61,5 +86,5 @@ for f in "$@"; do
         echo "$f: Proved goals: $ok / $all"
     fi
 done
-echo "Proved goals: $total_ok / $total_all"
+echo "Proved goals: $total_ok / $total_all ($(( $(date +%s) - start )) s, $jobs at a time)"
 [ "$bad" -eq 0 ] && [ "$total_ok" -eq "$total_all" ] && [ "$total_all" -gt 0 ]
