@@ -71,6 +71,7 @@
 #include <fiu.h>
 
 #include "fuzz_registry.h"
+#include "fuzz_scratch.h"
 
 #include "../kernel/lock.h"
 #include "../kernel/readfile.h"
@@ -97,9 +98,6 @@ static const int errs[16] = {EIO,    ENOSPC, EDQUOT, EINTR,  EACCES, EPERM,
                              EROFS,  ENOMEM, EMFILE, EBUSY,  EAGAIN, ENOENT,
                              EEXIST, EINVAL, 4095,   KEEL_FI_SHORT};
 
-static int dirfd_ = -1;
-static char dir_[256];
-
 /* The failpoint's schedule: hits counted by the external callback. */
 static int fp_first, fp_count, fp_hits, fp_fired;
 
@@ -115,20 +113,6 @@ static int fp_cb(const char *name, int *failnum, void **failinfo,
         return 0;
     fp_fired++;
     return 1;
-}
-
-static void cleanup(void)
-{
-    DIR *d = opendir(dir_);
-    if (d != NULL) {
-        const struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                if (unlinkat(dirfd(d), e->d_name, 0) != 0)
-                    unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-        closedir(d);
-    }
-    rmdir(dir_);
 }
 
 /* Every status, step and defect renders: never NULL, never empty (also
@@ -162,53 +146,14 @@ static void render_tables(void)
 
 static void setup(void)
 {
-    const char *base = getenv("KEEL_FUZZ_TMPDIR");
-    struct stat st;
-    if (base == NULL)
-        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm"
-                                                                : "/tmp";
-    snprintf(dir_, sizeof dir_, "%s/keel-fuzz-fi.XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(dir_) != NULL, "mkdtemp");
-    FUZZ_CHECK(chmod(dir_, 0700) == 0, "chmod");
-    dirfd_ = open(dir_, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    FUZZ_CHECK(dirfd_ >= 0, "open the fuzz directory");
+    scratch_open("fi");
     FUZZ_CHECK(fiu_init(0) == 0, "fiu_init");
     render_tables();
-    atexit(cleanup);
-}
-
-static void put(const char *name, const char *buf, size_t len)
-{
-    int fd = openat(dirfd_, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                    0600);
-    FUZZ_CHECK(fd >= 0, "create a file in the fuzz directory");
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, buf + off, len - off);
-        FUZZ_CHECK(n > 0, "write a file in the fuzz directory");
-        off += (size_t)n;
-    }
-    FUZZ_CHECK(close(fd) == 0, "close a file in the fuzz directory");
-}
-
-/* Empty the directory. */
-static void empty_dir(void)
-{
-    DIR *d = fdopendir(dup(dirfd_));
-    const struct dirent *e;
-    FUZZ_CHECK(d != NULL, "fdopendir");
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            FUZZ_CHECK(unlinkat(dirfd_, e->d_name, 0) == 0 ||
-                           unlinkat(dirfd_, e->d_name, AT_REMOVEDIR) == 0,
-                       "unlink debris");
-    closedir(d);
 }
 
 static size_t temps(void)
 {
-    DIR *d = fdopendir(dup(dirfd_));
+    DIR *d = fdopendir(dup(scratch_fd));
     const struct dirent *e;
     size_t n = 0;
     FUZZ_CHECK(d != NULL, "fdopendir");
@@ -221,25 +166,11 @@ static size_t temps(void)
     return n;
 }
 
-/* The file's bytes, or NULL when it does not exist. */
-static char *slurp(const char *name, size_t *len)
-{
-    char *buf = NULL;
-    struct keel_err err;
-    keel_err_clear(&err);
-    keel_status st = keel_read_file(dirfd_, name, KEEL_REGISTRY_SIZE_MAX + 1,
-                                    &buf, len, &err);
-    if (st == KEEL_E_NOT_FOUND)
-        return NULL;
-    FUZZ_CHECK(st == KEEL_OK, "read back a file the kernel left");
-    return buf;
-}
-
 static int same_file(const char *name, const char *want, size_t want_len,
                      int want_exists)
 {
     size_t len = 0;
-    char *now = slurp(name, &len);
+    char *now = scratch_slurp(name, &len, 1);
     int same = want_exists ? now != NULL &&
                                  fuzz_bytes_equal(now, len, want, want_len)
                            : now == NULL;
@@ -302,7 +233,7 @@ static int plant_interop(unsigned h)
         memcpy(buf + n, ",\"x\":[1]}\n\377", 12); /* and its NUL */
         n += 12;
     }
-    put(KEEL_LOCK_FILE, buf, (size_t)n);
+    scratch_put(KEEL_LOCK_FILE, buf, (size_t)n);
     /* pid 0 / garbage / ten digits / ours / dead: stale */
     if ((h & 7) != 2 && (h & 7) != 3)
         alive = 0;
@@ -361,7 +292,7 @@ static void run_op(int op, int wait, int info, struct outcome *o)
     case OP_COMMIT:
     case OP_NOCHANGE:
     case OP_ABORT:
-        o->st = keel_txn_begin(&t, dirfd_, wait, &o->err);
+        o->st = keel_txn_begin(&t, scratch_fd, wait, &o->err);
         if (o->st != KEEL_OK)
             return;
         if (op == OP_ABORT) {
@@ -396,7 +327,7 @@ static void run_op(int op, int wait, int info, struct outcome *o)
         struct keel_registry *base = NULL, *mine;
         int existed = 0;
         struct keel_merge_report rep;
-        o->st = keel_registry_load(dirfd_, &base, &existed, NULL, &o->err);
+        o->st = keel_registry_load(scratch_fd, &base, &existed, NULL, &o->err);
         if (o->st != KEEL_OK)
             return;
         mine = keel_registry_clone(base);
@@ -408,20 +339,20 @@ static void run_op(int op, int wait, int info, struct outcome *o)
                                      &o->err) == KEEL_OK,
                    "encode failed");
         o->wrote = 1;
-        o->st = keel_commit_changes(dirfd_, base, mine, wait, &rep, &o->err);
+        o->st = keel_commit_changes(scratch_fd, base, mine, wait, &rep, &o->err);
         keel_registry_free(base);
         keel_registry_free(mine);
         return;
     }
     case OP_RECOVER:
         o->wrote = 1;
-        o->st = keel_recover(dirfd_, wait, aside, sizeof aside, &o->err);
+        o->st = keel_recover(scratch_fd, wait, aside, sizeof aside, &o->err);
         FUZZ_CHECK(memchr(aside, 0, sizeof aside) != NULL,
                    "recover left the aside name unterminated");
         return;
     case OP_LOCK:
     case OP_SWEEP:
-        o->st = keel_lock_acquire(&lk, dirfd_, wait, &o->err);
+        o->st = keel_lock_acquire(&lk, scratch_fd, wait, &o->err);
         if (o->st != KEEL_OK) {
             FUZZ_CHECK(lk.guard_fd == -1, "a failed acquire holds the guard");
             return;
@@ -429,7 +360,7 @@ static void run_op(int op, int wait, int info, struct outcome *o)
         FUZZ_CHECK(lk.guard_fd >= 0, "an acquired lock has no guard");
         if (op == OP_SWEEP) {
             size_t removed = 0;
-            o->st = keel_sweep_debris(&lk, dirfd_, &removed, &o->err);
+            o->st = keel_sweep_debris(&lk, scratch_fd, &removed, &o->err);
             /* (told ENOENT, the sweep takes a temp for gone) */
             if (o->st == KEEL_OK && !(fp_fired > 0 && implausible(info)))
                 FUZZ_CHECK(temps() == 0, "a clean sweep left a temp");
@@ -448,7 +379,7 @@ static void run_op(int op, int wait, int info, struct outcome *o)
     default: {
         struct keel_registry *r = NULL;
         int existed = 0;
-        o->st = keel_registry_load(dirfd_, &r, &existed, NULL, &o->err);
+        o->st = keel_registry_load(scratch_fd, &r, &existed, NULL, &o->err);
         FUZZ_CHECK((o->st == KEEL_OK) == (r != NULL),
                    "load's model and status disagree");
         keel_registry_free(r);
@@ -464,25 +395,25 @@ static void check_unlocked(int guard)
     if (guard >= 0)
         close(guard);
     size_t len = 0;
-    char *p = slurp(KEEL_LOCK_FILE, &len);
+    char *p = scratch_slurp(KEEL_LOCK_FILE, &len, 1);
     if (p != NULL) {
         long pid;
         long long at;
         keel_lock_parse_payload(p, len, &pid, &at);
         if (pid != (long)getpid())
-            FUZZ_CHECK(unlinkat(dirfd_, KEEL_LOCK_FILE, 0) == 0,
+            FUZZ_CHECK(unlinkat(scratch_fd, KEEL_LOCK_FILE, 0) == 0,
                        "remove the planted interop file");
         free(p);
     }
     struct keel_lock lk;
     struct keel_err err;
     keel_err_clear(&err);
-    FUZZ_CHECK(keel_lock_acquire(&lk, dirfd_, 0, &err) == KEEL_OK,
+    FUZZ_CHECK(keel_lock_acquire(&lk, scratch_fd, 0, &err) == KEEL_OK,
                "an injected fault left the registry locked");
     keel_err_clear(&err);
     FUZZ_CHECK(keel_lock_release(&lk, &err) == KEEL_OK,
                "release failed without faults");
-    FUZZ_CHECK(faccessat(dirfd_, KEEL_LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) !=
+    FUZZ_CHECK(faccessat(scratch_fd, KEEL_LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) !=
                    0,
                "a clean release left the interop file");
 }
@@ -492,7 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < HDR || size - HDR > KEEL_REGISTRY_SIZE_MAX)
         return 0;
-    if (dirfd_ < 0)
+    if (scratch_fd < 0)
         setup();
     keel_step step = (keel_step)(data[0] % KEEL_STEP_COUNT);
     int info = errs[data[1] % 16];
@@ -513,27 +444,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the directory */
-    empty_dir();
+    scratch_empty();
     if (kind == KIND_REGULAR)
-        put(KEEL_REGISTRY_FILE, reg, rlen);
+        scratch_put(KEEL_REGISTRY_FILE, reg, rlen);
     else if (kind == KIND_SYMLINK) {
-        put(LINK_TARGET, reg, rlen);
-        FUZZ_CHECK(symlinkat(LINK_TARGET, dirfd_, KEEL_REGISTRY_FILE) == 0,
+        scratch_put(LINK_TARGET, reg, rlen);
+        FUZZ_CHECK(symlinkat(LINK_TARGET, scratch_fd, KEEL_REGISTRY_FILE) == 0,
                    "symlinkat");
     } else if (kind == KIND_DIR)
-        FUZZ_CHECK(mkdirat(dirfd_, KEEL_REGISTRY_FILE, 0700) == 0, "mkdirat");
+        FUZZ_CHECK(mkdirat(scratch_fd, KEEL_REGISTRY_FILE, 0700) == 0, "mkdirat");
     if (bak != NULL)
-        put(KEEL_BACKUP_FILE, bak, blen);
+        scratch_put(KEEL_BACKUP_FILE, bak, blen);
     for (unsigned i = 0; i < ntemps; i++) {
         char tn[64];
         snprintf(tn, sizeof tn, "%sregistry.json.%u.%u", KEEL_TEMP_PREFIX,
                  4242u + i, i);
-        put(tn, "{", 1);
+        scratch_put(tn, "{", 1);
     }
     int live = (data[4] & 0x7f) != 0 ? plant_interop(data[4]) : 0;
     int guard = -1;
     if (guard_held) {
-        guard = open(dir_, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        guard = open(scratch_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         FUZZ_CHECK(guard >= 0 && flock(guard, LOCK_EX | LOCK_NB) == 0,
                    "hold the directory flock");
         live = 1;
@@ -604,14 +535,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                      : KEEL_E_INVALID),
                        "a non-regular registry was not refused as such");
         struct stat st;
-        FUZZ_CHECK(fstatat(dirfd_, KEEL_REGISTRY_FILE, &st,
+        FUZZ_CHECK(fstatat(scratch_fd, KEEL_REGISTRY_FILE, &st,
                            AT_SYMLINK_NOFOLLOW) == 0 &&
                        (kind == KIND_SYMLINK ? S_ISLNK(st.st_mode)
                                              : S_ISDIR(st.st_mode)),
                    "a non-regular registry.json was replaced");
         if (kind == KIND_SYMLINK) {
             char lt[64];
-            ssize_t n = readlinkat(dirfd_, KEEL_REGISTRY_FILE, lt, sizeof lt);
+            ssize_t n = readlinkat(scratch_fd, KEEL_REGISTRY_FILE, lt, sizeof lt);
             FUZZ_CHECK(n == (ssize_t)strlen(LINK_TARGET) &&
                            memcmp(lt, LINK_TARGET, (size_t)n) == 0,
                        "the registry symlink was changed");
@@ -644,7 +575,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (o.st == KEEL_OK || o.st == KEEL_E_NOT_DURABLE ||
                release_only) {
         size_t len = 0;
-        char *now = slurp(KEEL_REGISTRY_FILE, &len);
+        char *now = scratch_slurp(KEEL_REGISTRY_FILE, &len, 1);
         if (o.st == KEEL_OK || o.st == KEEL_E_NOT_DURABLE)
             FUZZ_CHECK(now != NULL, "a commit left no registry.json");
         if (now != NULL && !(release_only && old_state)) {
@@ -683,7 +614,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct keel_txn t;
         struct keel_err err;
         keel_err_clear(&err);
-        FUZZ_CHECK(keel_txn_begin(&t, dirfd_, 0, &err) == KEEL_OK,
+        FUZZ_CHECK(keel_txn_begin(&t, scratch_fd, 0, &err) == KEEL_OK,
                    "a clean begin failed after the fault");
         keel_txn_abort(&t);
         FUZZ_CHECK(temps() == 0, "a clean begin did not sweep every temp");

@@ -24,60 +24,11 @@
  *     byte for byte and keeps the damaged file aside, byte for byte;
  *   - every error record renders (keel_strerror, keel_step_name, ...).
  */
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "fuzz_registry.h"
+#include "fuzz_scratch.h"
 
 #include "../kernel/readfile.h"
 #include "../kernel/txn.h"
-
-static int dirfd_ = -1;
-static char dir_[256];
-
-static void cleanup(void)
-{
-    DIR *d = opendir(dir_);
-    if (d != NULL) {
-        const struct dirent *e;
-        while ((e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                unlinkat(dirfd(d), e->d_name, 0);
-        closedir(d);
-    }
-    rmdir(dir_);
-}
-
-static void setup(void)
-{
-    const char *base = getenv("KEEL_FUZZ_TMPDIR");
-    struct stat st;
-    if (base == NULL)
-        base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) ? "/dev/shm"
-                                                                : "/tmp";
-    snprintf(dir_, sizeof dir_, "%s/keel-fuzz-wp.XXXXXX", base);
-    FUZZ_CHECK(mkdtemp(dir_) != NULL, "mkdtemp");
-    FUZZ_CHECK(chmod(dir_, 0700) == 0, "chmod");
-    dirfd_ = open(dir_, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    FUZZ_CHECK(dirfd_ >= 0, "open the fuzz directory");
-    atexit(cleanup);
-}
-
-static void put(const char *name, const char *buf, size_t len)
-{
-    int fd = openat(dirfd_, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                    0600);
-    FUZZ_CHECK(fd >= 0, "create a file in the fuzz directory");
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, buf + off, len - off);
-        FUZZ_CHECK(n > 0, "write a file in the fuzz directory");
-        off += (size_t)n;
-    }
-    FUZZ_CHECK(close(fd) == 0, "close a file in the fuzz directory");
-}
 
 /* What the CLI prints from an error record must exist for any record. */
 static void render(const struct keel_err *err)
@@ -92,20 +43,13 @@ static void render(const struct keel_err *err)
 /* Empty the directory, then write the input as registry.json. */
 static void place(const char *buf, size_t len)
 {
-    DIR *d = fdopendir(dup(dirfd_));
-    struct dirent *e;
-    FUZZ_CHECK(d != NULL, "fdopendir");
-    rewinddir(d);
-    while ((e = readdir(d)) != NULL)
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            FUZZ_CHECK(unlinkat(dirfd_, e->d_name, 0) == 0, "unlink debris");
-    closedir(d);
-    put(KEEL_REGISTRY_FILE, buf, len);
+    scratch_empty();
+    scratch_put(KEEL_REGISTRY_FILE, buf, len);
 }
 
 static size_t entries(void)
 {
-    DIR *d = fdopendir(dup(dirfd_));
+    DIR *d = fdopendir(dup(scratch_fd));
     struct dirent *e;
     size_t n = 0;
     FUZZ_CHECK(d != NULL, "fdopendir");
@@ -115,17 +59,6 @@ static size_t entries(void)
             n++;
     closedir(d);
     return n;
-}
-
-static char *slurp(const char *name, size_t *len)
-{
-    char *buf = NULL;
-    struct keel_err err;
-    keel_err_clear(&err);
-    FUZZ_CHECK(keel_read_file(dirfd_, name, KEEL_REGISTRY_SIZE_MAX + 1, &buf,
-                              len, &err) == KEEL_OK,
-               "read back a file the transaction left");
-    return buf;
 }
 
 static int decodes(const char *buf, size_t len)
@@ -146,9 +79,9 @@ static void recover(const char *reg, size_t rlen, const char *bak,
     size_t len;
 
     place(reg, rlen);
-    put(KEEL_BACKUP_FILE, bak, blen);
+    scratch_put(KEEL_BACKUP_FILE, bak, blen);
     keel_err_clear(&err);
-    keel_status st = keel_recover(dirfd_, 0, aside, sizeof aside, &err);
+    keel_status st = keel_recover(scratch_fd, 0, aside, sizeof aside, &err);
     if (st != KEEL_OK)
         render(&err);
     if (decodes(reg, rlen)) {
@@ -160,17 +93,17 @@ static void recover(const char *reg, size_t rlen, const char *bak,
         FUZZ_CHECK(st == KEEL_OK, "recover from a good backup failed");
         FUZZ_CHECK(memchr(aside, 0, sizeof aside) != NULL && aside[0] != 0,
                    "recover did not name the damaged file's new name");
-        char *kept = slurp(aside, &len);
+        char *kept = scratch_slurp(aside, &len, 0);
         FUZZ_CHECK(fuzz_bytes_equal(kept, len, reg, rlen),
                    "the damaged registry was not kept aside byte for byte");
         free(kept);
-        char *now = slurp(KEEL_REGISTRY_FILE, &len);
+        char *now = scratch_slurp(KEEL_REGISTRY_FILE, &len, 0);
         FUZZ_CHECK(fuzz_bytes_equal(now, len, bak, blen),
                    "recover did not restore the backup byte for byte");
         free(now);
         return;
     }
-    char *now = slurp(KEEL_REGISTRY_FILE, &len);
+    char *now = scratch_slurp(KEEL_REGISTRY_FILE, &len, 0);
     FUZZ_CHECK(fuzz_bytes_equal(now, len, reg, rlen),
                "a recover that did nothing changed registry.json");
     free(now);
@@ -186,8 +119,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size > KEEL_REGISTRY_SIZE_MAX)
         return 0;
-    if (dirfd_ < 0)
-        setup();
+    if (scratch_fd < 0)
+        scratch_open("wp");
     const char *nul = memchr(buf, 0, size);
     if (nul != NULL) {
         size_t rlen = (size_t)(nul - buf);
@@ -200,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int valid = keel_codec_decode(buf, size, &model, NULL, &err) == KEEL_OK;
 
     keel_err_clear(&err);
-    keel_status st = keel_txn_begin(&t, dirfd_, 0, &err);
+    keel_status st = keel_txn_begin(&t, scratch_fd, 0, &err);
     if (st != KEEL_OK)
         render(&err);
     if (!valid) {
@@ -209,7 +142,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(err.file != NULL &&
                        strcmp(err.file, KEEL_REGISTRY_FILE) == 0,
                    "a CORRUPT begin does not name registry.json");
-        char *now = slurp(KEEL_REGISTRY_FILE, &len);
+        char *now = scratch_slurp(KEEL_REGISTRY_FILE, &len, 0);
         FUZZ_CHECK(fuzz_bytes_equal(now, len, buf, size),
                    "a refused registry was modified (G5)");
         free(now);
@@ -240,7 +173,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     st = keel_txn_commit(&t, &err);
     FUZZ_CHECK(st == KEEL_OK, "commit failed");
 
-    char *now = slurp(KEEL_REGISTRY_FILE, &len);
+    char *now = scratch_slurp(KEEL_REGISTRY_FILE, &len, 0);
     FUZZ_CHECK(fuzz_bytes_equal(now, len, want, want_len),
                "registry.json is not the encoding of the committed model");
     struct keel_registry *back = NULL;
@@ -262,11 +195,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(now);
     free(want);
 
-    char *bak = slurp(KEEL_BACKUP_FILE, &len);
+    char *bak = scratch_slurp(KEEL_BACKUP_FILE, &len, 0);
     FUZZ_CHECK(fuzz_bytes_equal(bak, len, buf, size),
                "registry.json.bak is not the previous registry");
     free(bak);
-    FUZZ_CHECK(faccessat(dirfd_, KEEL_LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) != 0,
+    FUZZ_CHECK(faccessat(scratch_fd, KEEL_LOCK_FILE, F_OK, AT_SYMLINK_NOFOLLOW) != 0,
                "the interop lock file is left after commit");
 
     /* The one-call form: load unlocked, change a copy, merge-commit. */
@@ -274,7 +207,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int existed = 0;
     char name2[16];
     keel_err_clear(&err);
-    FUZZ_CHECK(keel_registry_load(dirfd_, &base, &existed, NULL, &err) ==
+    FUZZ_CHECK(keel_registry_load(scratch_fd, &base, &existed, NULL, &err) ==
                        KEEL_OK && existed,
                "load after a commit failed");
     mine = keel_registry_clone(base);
@@ -288,7 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                "adding a second fresh name failed");
     struct keel_merge_report rep;
     keel_err_clear(&err);
-    FUZZ_CHECK(keel_commit_changes(dirfd_, base, mine, 0, &rep, &err) ==
+    FUZZ_CHECK(keel_commit_changes(scratch_fd, base, mine, 0, &rep, &err) ==
                    KEEL_OK,
                "keel_commit_changes failed");
     keel_registry_free(base);
@@ -296,7 +229,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     keel_registry_free(back);
     back = NULL;
     keel_err_clear(&err);
-    FUZZ_CHECK(keel_registry_load(dirfd_, &back, &existed, NULL, &err) ==
+    FUZZ_CHECK(keel_registry_load(scratch_fd, &back, &existed, NULL, &err) ==
                    KEEL_OK,
                "the merge-committed registry does not load");
     FUZZ_CHECK(keel_registry_find(back, name, &idx) &&
