@@ -486,16 +486,7 @@ int keel_sys_lock_drop(int dirfd)
                              KEEL_LOCK_FILE_NAME);
 }
 
-/* Is tm a calendar time printf's %04d-%02d-... would print in the fixed
-   layout below? Always so for gmtime_r's result in years 0 to 9999. */
-/*@ requires \valid_read(tm);
-    assigns \nothing;
-    ensures \result != 0 ==> 0 <= tm->tm_year + 1900 <= 9999 &&
-            0 <= tm->tm_mon <= 11 && 1 <= tm->tm_mday <= 31 &&
-            0 <= tm->tm_hour <= 23 && 0 <= tm->tm_min <= 59 &&
-            0 <= tm->tm_sec <= 60;
- */
-static int tm_in_range(const struct tm *tm)
+int keel_sys_tm_in_range(const struct tm *tm)
 {
     return tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900 &&
            tm->tm_mon >= 0 && tm->tm_mon <= 11 && tm->tm_mday >= 1 &&
@@ -512,7 +503,8 @@ size_t keel_sys_lock_payload(char *buf, size_t cap, long pid)
     if (clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
         gmtime_r(&ts.tv_sec, &tm) == NULL)
         return 0;
-    if (!tm_in_range(&tm) || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+    if (!keel_sys_tm_in_range(&tm) || ts.tv_nsec < 0 ||
+        ts.tv_nsec >= 1000000000L)
         return 0;
     /* The Node tool writes JSON.stringify({pid, at: new Date()}):
        {"pid":N,"at":"YYYY-MM-DDTHH:MM:SS.mmmZ"}. */

@@ -34,6 +34,7 @@
 #define KEEL_SYS_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "error.h"
 #include "../spec/fs_model.h"
@@ -321,6 +322,18 @@ long long keel_sys_now_ms(void);
 /* Seconds since the epoch on the real-time clock. */
 /*@ assigns \nothing; ensures \result >= 0; */
 long long keel_sys_wall_s(void);
+
+/* Is tm a calendar time whose fields print in fixed-width digits
+   (YYYY, MM, DD, hh, mm, ss)? Always so for gmtime_r's result in the
+   years 0 to 9999. */
+/*@ requires \valid_read(tm);
+    assigns \nothing;
+    ensures \result != 0 ==> 0 <= tm->tm_year + 1900 <= 9999 &&
+            0 <= tm->tm_mon <= 11 && 1 <= tm->tm_mday <= 31 &&
+            0 <= tm->tm_hour <= 23 && 0 <= tm->tm_min <= 59 &&
+            0 <= tm->tm_sec <= 60;
+ */
+int keel_sys_tm_in_range(const struct tm *tm);
 
 /* Sleep about ms milliseconds (interrupted sleeps just end early). */
 /*@ assigns \nothing; */

@@ -325,24 +325,6 @@ static void put_digits(char *p, int v, int width)
     }
 }
 
-/* 1 if every field of tm prints in the digits "YYYYMMDDTHHMMSSZ" gives it
-   (gmtime_r's fields always do, up to the year 9999). */
-/*@ requires \valid_read(tm);
-    assigns \nothing;
-    ensures \result != 0 ==> -1900 <= tm->tm_year <= 9999 - 1900 &&
-            0 <= tm->tm_mon <= 98 && 0 <= tm->tm_mday <= 99 &&
-            0 <= tm->tm_hour <= 99 && 0 <= tm->tm_min <= 99 &&
-            0 <= tm->tm_sec <= 99;
- */
-static int stamp_fits(const struct tm *tm)
-{
-    return tm->tm_year >= -1900 && tm->tm_year <= 9999 - 1900 &&
-           tm->tm_mon >= 0 && tm->tm_mon <= 11 && tm->tm_mday >= 1 &&
-           tm->tm_mday <= 31 && tm->tm_hour >= 0 && tm->tm_hour <= 23 &&
-           tm->tm_min >= 0 && tm->tm_min <= 59 && tm->tm_sec >= 0 &&
-           tm->tm_sec <= 60;
-}
-
 /* "registry.json.damaged-YYYYMMDDTHHMMSSZ" (UTC; "unknown" instead of the
    stamp if the clock gives none), plus "-N" for n > 0: at most 41 bytes and
    a NUL. The buffer's last byte is a NUL too, so aside always holds a
@@ -366,7 +348,7 @@ static void damaged_name(char *aside, int n)
      */
     for (k = 0; k < sizeof(damaged_prefix) - 1; k++)
         aside[k] = damaged_prefix[k];
-    if (gmtime_r(&now, &tm) != NULL && stamp_fits(&tm)) {
+    if (gmtime_r(&now, &tm) != NULL && keel_sys_tm_in_range(&tm)) {
         put_digits(aside + k, tm.tm_year + 1900, 4);
         put_digits(aside + k + 4, tm.tm_mon + 1, 2);
         put_digits(aside + k + 6, tm.tm_mday, 2);
