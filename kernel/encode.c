@@ -88,6 +88,8 @@ static void put(struct out *o, const char *s, size_t n)
         o->cap = cap;
     }
     memmove(o->p + o->len, s, n);
+    /*@ assert \forall integer i; 0 <= i < n ==>
+                 o->p[o->len + i] == \at(s[i], Pre); */
     o->len += n;
 }
 
@@ -139,9 +141,6 @@ static void newline(struct out *o, size_t depth)
     predicate digits(char *d, integer k) =
       0 <= k <= 19 && d[k] == '\0' &&
       \forall integer i; 0 <= i < k ==> '0' <= d[i] <= '9';
-
-    lemma digits_strlen{L}:
-      \forall char *d, integer k; digits(d, k) ==> strlen(d) == k;
  */
 
 /* The decimal digits of u at out (no NUL); returns their count, 1 to 20
@@ -193,15 +192,17 @@ static void print_e(char buf[40], int prec, double v)
 
 /* Significant digits of a positive finite double with p digits, as the
    nearest p-digit decimal: digits into d (NUL-terminated, no leading or
-   trailing zeros), *n10 = ECMAScript's n (value = 0.d * 10^n). */
+   trailing zeros), *n10 = ECMAScript's n (value = 0.d * 10^n). Returns
+   strlen(d): the callers track the lengths, which WP cannot carry over
+   writes into other buffers. */
 /*@ requires 1 <= p <= 17;
     requires \valid(d + (0 .. 19)) && \valid(n10);
     requires \separated(d + (0 .. 19), n10);
     assigns d[0 .. 19], *n10;
-    ensures digits(d, strlen(d)) && strlen(d) <= 18;
+    ensures digits(d, \result) && \result <= 18;
     ensures -10000 <= *n10 <= 10000;
  */
-static void digits_p(double v, int p, char d[20], int *n10)
+static size_t digits_p(double v, int p, char d[20], int *n10)
 {
     char tmp[40];
     size_t i = 0, k = 0;
@@ -237,21 +238,42 @@ static void digits_p(double v, int p, char d[20], int *n10)
             e = 10 * e + (tmp[i] - '0');
     }
     *n10 = (neg ? -e : e) + 1;
+    return k;
+}
+
+/* d without its first digit: d[1 .. k], the NUL included, moves down. */
+/*@ requires \valid(d + (0 .. 19)) && 2 <= k && digits(d, k);
+    assigns d[0 .. k - 1];
+    ensures digits(d, k - 1);
+ */
+static void drop_first(char *d, size_t k)
+{
+    /* A byte loop, not memmove: the provers take too long over memmove's
+       contract on overlapping blocks (and there are at most 19 bytes). */
+    /*@ loop invariant 0 <= j <= k;
+        loop invariant \forall integer m; 0 <= m < j ==>
+                         d[m] == \at(d[m + 1], Pre);
+        loop invariant \forall integer m; j <= m <= k ==>
+                         d[m] == \at(d[m], Pre);
+        loop assigns j, d[0 .. k - 1];
+        loop variant k - j;
+     */
+    for (size_t j = 0; j < k; j++)
+        d[j] = d[j + 1];
 }
 
 /* Strip trailing zeros; a leading zero (from a decrement) lowers n. */
 /*@ requires \valid(d + (0 .. 19)) && \valid(n10);
     requires \separated(d + (0 .. 19), n10);
-    requires digits(d, strlen(d));
-    requires -15000 <= *n10 <= 15000;
+    requires digits(d, k);
+    requires -16000 <= *n10 <= 16000;
     assigns d[0 .. 19], *n10;
-    ensures digits(d, strlen(d)) && strlen(d) <= \old(strlen(d));
+    ensures digits(d, \result) && \result <= k;
     ensures \old(*n10) - 19 <= *n10 <= \old(*n10);
  */
-static void normalize(char *d, int *n10)
+static size_t normalize(char *d, size_t k, int *n10)
 {
-    size_t k = strlen(d);
-    /*@ loop invariant 0 <= k <= \at(strlen(d), Pre) && digits(d, k);
+    /*@ loop invariant 0 <= k <= \at(k, Pre) && digits(d, k);
         loop assigns k, d[0 .. 19];
         loop variant k;
      */
@@ -263,21 +285,22 @@ static void normalize(char *d, int *n10)
         loop variant k;
      */
     while (d[0] == '0' && d[1] != '\0') {
-        memmove(d, d + 1, k);
+        drop_first(d, k);
         k--;
         (*n10)--;
     }
+    return k;
 }
 
-/* The double that digits d with exponent n10 read as (0.d * 10^n). */
-/*@ requires \valid_read(d + (0 .. 19)) && digits(d, strlen(d));
+/* The double that the k digits d with exponent n10 read as (0.d * 10^n). */
+/*@ requires \valid_read(d + (0 .. 19)) && digits(d, k);
     requires -20000 <= n10 <= 20000;
     assigns \nothing;
  */
-static double read_back(const char *d, int n10)
+static double read_back(const char *d, size_t k, int n10)
 {
     char s[48];
-    size_t k = strlen(d), o = k + 1;
+    size_t o = k + 1;
     int e = n10 - (int)k;
     /* "DIGITSe<exp>": no decimal point, so the locale cannot interfere.
        (Written by hand, as snprintf's "%se%d" would: WP cannot use
@@ -291,19 +314,44 @@ static double read_back(const char *d, int n10)
     return strtod(s, NULL);
 }
 
-/* d +/- one unit in the last place (as a decimal digit string). */
+/* 1 and then d: the carry out of 999 + 1 = 1000 (the NUL moves too). */
+/*@ requires \valid(d + (0 .. 19)) && k <= 18 && digits(d, k);
+    assigns d[0 .. k + 1];
+    ensures digits(d, k + 1);
+ */
+static void prepend_one(char *d, size_t k)
+{
+    size_t j = k + 1;
+    /* A byte loop, not memmove (as in drop_first). */
+    /*@ loop invariant 0 <= j <= k + 1;
+        loop invariant \forall integer m; j < m <= k + 1 ==>
+                         d[m] == \at(d[m - 1], Pre);
+        loop invariant \forall integer m; 0 <= m <= j ==>
+                         d[m] == \at(d[m], Pre);
+        loop assigns j, d[1 .. k + 1];
+        loop variant j;
+     */
+    while (j > 0) {
+        d[j] = d[j - 1];
+        j--;
+    }
+    d[0] = '1';
+}
+
+/* d (k digits) +/- one unit in the last place (as a decimal digit
+   string); returns the new length. */
 /*@ requires \valid(d + (0 .. 19)) && \valid(n10);
     requires \separated(d + (0 .. 19), n10);
-    requires digits(d, strlen(d)) && strlen(d) <= 18;
+    requires digits(d, k) && k <= 18;
     requires -15000 <= *n10 <= 15000;
     assigns d[0 .. 19], *n10;
-    ensures digits(d, strlen(d));
+    ensures digits(d, \result) && \result <= 19;
     ensures \old(*n10) - 19 <= *n10 <= \old(*n10) + 1;
  */
-static void step_digits(char d[20], int *n10, int up)
+static size_t step_digits(char d[20], size_t k, int *n10, int up)
 {
-    size_t k = strlen(d);
     size_t i = k;
+    size_t len = k;
     if (up) {
         /*@ loop invariant 0 <= i <= k && digits(d, k);
             loop invariant \forall integer j; i <= j < k ==> d[j] == '0';
@@ -313,11 +361,12 @@ static void step_digits(char d[20], int *n10, int up)
         while (i > 0 && d[i - 1] == '9')
             d[--i] = '0';
         if (i == 0) { /* 999 + 1 = 1000: one more digit, n grows */
-            memmove(d + 1, d, k + 1);
-            d[0] = '1';
+            prepend_one(d, k);
+            len = k + 1;
             (*n10)++;
         } else {
             d[i - 1]++;
+            //@ assert digits(d, k);
         }
     } else {
         /*@ loop invariant 0 <= i <= k && digits(d, k);
@@ -328,49 +377,136 @@ static void step_digits(char d[20], int *n10, int up)
             d[--i] = '9';
         if (i > 0)
             d[i - 1]--;
+        //@ assert digits(d, k);
     }
-    normalize(d, n10);
+    return normalize(d, len, n10);
+}
+
+/* d (with exponent n10, as read_back) against v: 0 if it reads back as v,
+   -1 if below, 1 if above (or unordered). The double comparisons live
+   here, apart from the digit logic: the provers behind WP reject goals
+   that carry floating-point facts, and this contract has none. */
+/*@ requires \valid_read(d + (0 .. 19)) && digits(d, k);
+    requires -20000 <= n10 <= 20000;
+    assigns \nothing;
+    ensures -1 <= \result <= 1;
+ */
+static int cmp_back(const char *d, size_t k, int n10, double v)
+{
+    double b = read_back(d, k, n10);
+    return b == v ? 0 : b < v ? -1 : 1;
+}
+
+/* dst = src (k digits and the NUL). */
+/*@ requires \valid(dst + (0 .. 19)) && \valid_read(src + (0 .. 19));
+    requires \separated(dst + (0 .. 19), src + (0 .. 19));
+    requires digits(src, k);
+    assigns dst[0 .. 19];
+    ensures digits(dst, k);
+ */
+static void copy_digits(char *dst, const char *src, size_t k)
+{
+    memcpy(dst, src, k + 1);
+    //@ assert \forall integer i; 0 <= i <= k ==> dst[i] == src[i];
 }
 
 /* Shortest round-tripping digits of positive finite v (ECMAScript
-   Number::toString step 5: smallest k, and of those the closest). That v
-   is positive and finite matters for the digits, not for safety, so the
-   contracts leave it out (floating-point hypotheses stall the provers). */
+   Number::toString step 5: smallest k, and of those the closest); returns
+   their count. That v is positive and finite matters for the digits, not
+   for safety, so the contracts leave it out (floating-point hypotheses
+   stall the provers). */
 /*@ requires \valid(d + (0 .. 19)) && \valid(n10);
     requires \separated(d + (0 .. 19), n10);
     assigns d[0 .. 19], *n10;
-    ensures digits(d, strlen(d)) && strlen(d) <= 18;
+    ensures digits(d, \result) && \result <= 18;
     ensures -20000 <= *n10 <= 20000;
  */
-static void shortest(double v, char d[20], int *n10)
+static size_t shortest(double v, char d[20], int *n10)
 {
+    size_t kd = 0;
     /*@ loop invariant 1 <= p <= 18;
-        loop invariant p > 1 ==> digits(d, strlen(d)) && strlen(d) <= 18 &&
+        loop invariant p > 1 ==> digits(d, kd) && kd <= 18 &&
                                  -20000 <= *n10 <= 20000;
-        loop assigns p, d[0 .. 19], *n10;
+        loop assigns p, kd, d[0 .. 19], *n10;
         loop variant 18 - p;
      */
     for (int p = 1; p <= 17; p++) {
         char e[20];
-        digits_p(v, p, d, n10);
-        memcpy(e, d, 20); /* all p digits, for the step below */
+        size_t ke = digits_p(v, p, d, n10);
+        copy_digits(e, d, ke); /* all p digits, for the step below */
         int ne = *n10;
-        normalize(d, n10);
-        double b = read_back(d, *n10);
-        if (b == v)
-            return;
+        kd = normalize(d, ke, n10);
+        int c = cmp_back(d, kd, *n10, v);
+        if (c == 0)
+            return kd;
         /* The nearest p-digit decimal misses when v's rounding interval is
            lopsided (v a power of two); the neighbour on v's other side, one
            unit in the p-th digit away, may still lie inside it. The
            same-side neighbour is farther, so it cannot. */
-        step_digits(e, &ne, b < v);
-        if (strlen(e) <= (size_t)p && read_back(e, ne) == v) {
-            memcpy(d, e, 20);
+        ke = step_digits(e, ke, &ne, c < 0);
+        if (ke <= (size_t)p && cmp_back(e, ke, ne, v) == 0) {
+            copy_digits(d, e, ke);
             *n10 = ne;
-            return;
+            return ke;
         }
     }
     /* 17 digits always round-trip; not reached. */
+    return kd;
+}
+
+/* Lay out digits d with exponent n (value 0.d * 10^n) at out, per
+   ECMAScript Number::toString; returns the length (no NUL written). Kept
+   apart from fmt_number so that its goals carry no floating-point facts. */
+/*@ requires \valid(out + (0 .. 29)) && \valid_read(d + (0 .. 19));
+    requires \separated(out + (0 .. 29), d + (0 .. 19));
+    requires digits(d, len) && len <= 18;
+    requires -20000 <= n <= 20000;
+    assigns out[0 .. 29];
+    ensures \result <= 29;
+ */
+static size_t layout(char *out, const char *d, size_t len, int n)
+{
+    size_t o = 0;
+    int k = (int)len;
+    if (k <= n && n <= 21) { /* digits, then n - k zeros */
+        memcpy(out, d, (size_t)k);
+        o += (size_t)k;
+        /*@ loop invariant k <= i <= n && o == (size_t)k + (size_t)(i - k);
+            loop assigns i, o, out[0 .. 29];
+            loop variant n - i;
+         */
+        for (int i = k; i < n; i++)
+            out[o++] = '0';
+    } else if (0 < n && n < k) { /* point inside the digits (n <= 21) */
+        memcpy(out, d, (size_t)n);
+        o += (size_t)n;
+        out[o++] = '.';
+        memcpy(out + o, d + n, (size_t)(k - n));
+        o += (size_t)(k - n);
+    } else if (-6 < n && n <= 0) { /* 0.000ddd */
+        out[o++] = '0';
+        out[o++] = '.';
+        /*@ loop invariant n <= i <= 0 && o == 2 + (size_t)(i - n);
+            loop assigns i, o, out[0 .. 29];
+            loop variant -i;
+         */
+        for (int i = n; i < 0; i++)
+            out[o++] = '0';
+        memcpy(out + o, d, (size_t)k);
+        o += (size_t)k;
+    } else { /* d.ddde+X / d.ddde-X */
+        int e = n - 1;
+        out[o++] = d[0];
+        if (k > 1) {
+            out[o++] = '.';
+            memcpy(out + o, d + 1, (size_t)(k - 1));
+            o += (size_t)(k - 1);
+        }
+        out[o++] = 'e';
+        out[o++] = e < 0 ? '-' : '+';
+        o += put_dec(out + o, (unsigned long long)(e < 0 ? -e : e));
+    }
+    return o;
 }
 
 /* Format v as JavaScript's String(v) into buf (at least 32 bytes); returns
@@ -403,46 +539,8 @@ static size_t fmt_number(double v, char buf[32])
         buf[o] = '\0';
         return o;
     }
-    shortest(v, d, &n);
-    int k = (int)strlen(d);
-    if (k <= n && n <= 21) { /* digits, then n - k zeros */
-        memcpy(buf + o, d, (size_t)k);
-        o += (size_t)k;
-        /*@ loop invariant k <= i <= n && o == \at(o, LoopEntry) + (i - k);
-            loop assigns i, o, buf[0 .. 31];
-            loop variant n - i;
-         */
-        for (int i = k; i < n; i++)
-            buf[o++] = '0';
-    } else if (0 < n && n < k) { /* point inside the digits (n <= 21) */
-        memcpy(buf + o, d, (size_t)n);
-        o += (size_t)n;
-        buf[o++] = '.';
-        memcpy(buf + o, d + n, (size_t)(k - n));
-        o += (size_t)(k - n);
-    } else if (-6 < n && n <= 0) { /* 0.000ddd */
-        buf[o++] = '0';
-        buf[o++] = '.';
-        /*@ loop invariant n <= i <= 0 && o == \at(o, LoopEntry) + (i - n);
-            loop assigns i, o, buf[0 .. 31];
-            loop variant -i;
-         */
-        for (int i = n; i < 0; i++)
-            buf[o++] = '0';
-        memcpy(buf + o, d, (size_t)k);
-        o += (size_t)k;
-    } else { /* d.ddde+X / d.ddde-X */
-        int e = n - 1;
-        buf[o++] = d[0];
-        if (k > 1) {
-            buf[o++] = '.';
-            memcpy(buf + o, d + 1, (size_t)(k - 1));
-            o += (size_t)(k - 1);
-        }
-        buf[o++] = 'e';
-        buf[o++] = e < 0 ? '-' : '+';
-        o += put_dec(buf + o, (unsigned long long)(e < 0 ? -e : e));
-    }
+    size_t k = shortest(v, d, &n);
+    o += layout(buf + o, d, k, n);
     buf[o] = '\0';
     return o;
 }

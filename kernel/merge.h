@@ -47,7 +47,8 @@ struct keel_merge_report {
              valid_registry(fresh);
     requires \valid(out) && \valid(err) && \separated(out, err);
     requires rep == \null || (\valid(rep) && \separated(rep, out, err));
-    assigns *out, *rep, *err, __fc_heap_status, json_heap, keel_heap[..];
+    assigns *out, *rep, *err, __fc_heap_status, json_heap, keel_heap[..],
+            keel_node_heap[..];
     ensures \result == KEEL_OK ==> valid_registry(*out);
     ensures \result != KEEL_OK ==> *out == \null && err->status == \result;
  */

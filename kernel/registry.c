@@ -28,6 +28,36 @@
    cJSON node of more than 8 bytes. */
 #define INDEX_MAX (SIZE_MAX / 16)
 
+/* ---- member names ---------------------------------------------------------- */
+/* The keys Keel reads and writes, as named arrays rather than string
+   literals: WP knows their contents from the initializers (-wp-init-const),
+   and proves valid_read_string of each one where it is passed; with many
+   literals in one function the provers lose their way. */
+static const char k_accounts[] = "accounts";
+static const char k_active_account_name[] = "activeAccountName";
+static const char k_api[] = "api";
+static const char k_auto_switch[] = "autoSwitch";
+static const char k_created_at[] = "createdAt";
+static const char k_enabled[] = "enabled";
+static const char k_fetched_at[] = "fetchedAt";
+static const char k_last_usage[] = "lastUsage";
+static const char k_last_usage_at[] = "lastUsageAt";
+static const char k_name[] = "name";
+static const char k_plan_type[] = "planType";
+static const char k_primary[] = "primary";
+static const char k_resets_at[] = "resetsAt";
+static const char k_secondary[] = "secondary";
+static const char k_source[] = "source";
+static const char k_threshold_5h_percent[] = "threshold5hPercent";
+static const char k_threshold_weekly_percent[] = "thresholdWeeklyPercent";
+static const char k_usage[] = "usage";
+static const char k_used_percent[] = "usedPercent";
+static const char k_version[] = "version";
+static const char k_window_minutes[] = "windowMinutes";
+static const char k_email[] = "email";
+static const char k_account_id[] = "accountId";
+static const char k_user_id[] = "userId";
+
 /* ---- memory, by type ----------------------------------------------------- */
 /* WP cannot follow a void * block into a struct or an array of pointers,
    and Frama-C's qsort has no contract: so registry.c allocates, frees and
@@ -346,7 +376,7 @@ static int has_duplicate(keel_json *const *v, size_t n)
 keel_status keel_registry_reindex(struct keel_registry *r)
 {
     size_t n = 0;
-    keel_json *acc = keel_tree_get(r->doc, "accounts");
+    keel_json *acc = keel_tree_get(r->doc, k_accounts);
     r->accounts = keel_json_kind(acc) == KEEL_J_OBJECT ? acc : NULL;
     r->count = 0;
     if (r->accounts == NULL)
@@ -434,16 +464,16 @@ static keel_json *add_new(keel_json *obj, const char *key, keel_json *item)
  */
 static int add_default_globals(keel_json *doc)
 {
-    keel_json *as = add_new(doc, "autoSwitch", keel_json_new_object());
+    keel_json *as = add_new(doc, k_auto_switch, keel_json_new_object());
     if (as == NULL ||
-        add_new(as, "enabled", keel_json_new_bool(0)) == NULL ||
-        add_new(as, "threshold5hPercent", keel_json_new_number(10)) == NULL ||
-        add_new(as, "thresholdWeeklyPercent", keel_json_new_number(5)) ==
+        add_new(as, k_enabled, keel_json_new_bool(0)) == NULL ||
+        add_new(as, k_threshold_5h_percent, keel_json_new_number(10)) == NULL ||
+        add_new(as, k_threshold_weekly_percent, keel_json_new_number(5)) ==
             NULL)
         return 0;
-    keel_json *api = add_new(doc, "api", keel_json_new_object());
+    keel_json *api = add_new(doc, k_api, keel_json_new_object());
     return api != NULL &&
-           add_new(api, "usage", keel_json_new_bool(1)) != NULL;
+           add_new(api, k_usage, keel_json_new_bool(1)) != NULL;
 }
 
 struct keel_registry *keel_registry_new(void)
@@ -453,9 +483,9 @@ struct keel_registry *keel_registry_new(void)
     keel_json *doc = keel_json_new_object();
     if (doc == NULL)
         return NULL;
-    if (add_new(doc, "version", keel_json_new_number(1)) == NULL ||
+    if (add_new(doc, k_version, keel_json_new_number(1)) == NULL ||
         !add_default_globals(doc) ||
-        add_new(doc, "accounts", keel_json_new_object()) == NULL) {
+        add_new(doc, k_accounts, keel_json_new_object()) == NULL) {
         keel_json_delete(doc);
         return NULL;
     }
@@ -545,9 +575,22 @@ static double get_num(const keel_json *obj, const char *key)
     return keel_json_kind(v) == KEEL_J_NUMBER ? keel_json_number(v) : 0;
 }
 
-static const char *const field_key[KEEL_F_COUNT] = {
-    "email", "accountId", "userId", "planType", "createdAt", "lastUsageAt",
-};
+/* The key of a string field (KEEL_F_*). */
+/*@ requires 0 <= f < KEEL_F_COUNT;
+    assigns \nothing;
+    ensures valid_read_string(\result);
+ */
+static const char *field_key(keel_field f)
+{
+    switch (f) {
+    case KEEL_F_ACCOUNT_ID: return k_account_id;
+    case KEEL_F_USER_ID: return k_user_id;
+    case KEEL_F_PLAN_TYPE: return k_plan_type;
+    case KEEL_F_CREATED_AT: return k_created_at;
+    case KEEL_F_LAST_USAGE_AT: return k_last_usage_at;
+    default: return k_email;
+    }
+}
 
 /*@ requires w == \null || json_node(w);
     requires \valid(out);
@@ -556,9 +599,9 @@ static const char *const field_key[KEEL_F_COUNT] = {
 static void view_window(const keel_json *w, struct keel_usage_window *out)
 {
     out->present = keel_json_kind(w) == KEEL_J_OBJECT;
-    out->used_percent = get_num(w, "usedPercent");
-    out->window_minutes = get_num(w, "windowMinutes");
-    out->resets_at = get_num(w, "resetsAt");
+    out->used_percent = get_num(w, k_used_percent);
+    out->window_minutes = get_num(w, k_window_minutes);
+    out->resets_at = get_num(w, k_resets_at);
 }
 
 keel_status keel_registry_view(const struct keel_registry *r,
@@ -576,14 +619,14 @@ keel_status keel_registry_view(const struct keel_registry *r,
         loop variant KEEL_F_COUNT - f;
      */
     for (int f = 0; f < KEEL_F_COUNT; f++)
-        out->field[f] = get_str(a, field_key[f]);
-    const keel_json *u = keel_tree_get(a, "lastUsage");
+        out->field[f] = get_str(a, field_key((keel_field)f));
+    const keel_json *u = keel_tree_get(a, k_last_usage);
     out->has_last_usage = keel_json_kind(u) == KEEL_J_OBJECT;
-    view_window(keel_tree_get(u, "primary"), &out->primary);
-    view_window(keel_tree_get(u, "secondary"), &out->secondary);
-    out->usage_plan_type = get_str(u, "planType");
-    out->usage_fetched_at = get_str(u, "fetchedAt");
-    out->usage_source = get_str(u, "source");
+    view_window(keel_tree_get(u, k_primary), &out->primary);
+    view_window(keel_tree_get(u, k_secondary), &out->secondary);
+    out->usage_plan_type = get_str(u, k_plan_type);
+    out->usage_fetched_at = get_str(u, k_fetched_at);
+    out->usage_source = get_str(u, k_source);
     return KEEL_OK;
 }
 
@@ -604,6 +647,8 @@ static int storable(const char *s)
 /*@ requires obj == \null || json_node(obj);
     requires valid_read_string(key) && valid_read_string(value);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status set_str(keel_json *obj, const char *key, const char *value)
 {
@@ -616,6 +661,8 @@ static keel_status set_str(keel_json *obj, const char *key, const char *value)
 /*@ requires obj == \null || json_node(obj);
     requires valid_read_string(key);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status set_num(keel_json *obj, const char *key, double value)
 {
@@ -636,7 +683,7 @@ static keel_json *ensure_accounts(struct keel_registry *r)
     if (r->accounts != NULL)
         return r->accounts;
     keel_json *acc = keel_json_new_object();
-    if (acc == NULL || keel_tree_set(r->doc, "accounts", acc) != KEEL_OK)
+    if (acc == NULL || keel_tree_set(r->doc, k_accounts, acc) != KEEL_OK)
         return NULL;
     r->accounts = acc;
     r->count = 0;
@@ -648,7 +695,7 @@ keel_status keel_registry_put_account(struct keel_registry *r,
 {
     const char *key = keel_json_key(item);
     if (key == NULL)
-        key = get_str(item, "name");
+        key = get_str(item, k_name);
     if (key == NULL || !keel_name_valid(key, strlen(key))) {
         keel_json_delete(item);
         return KEEL_E_INVALID;
@@ -687,8 +734,8 @@ keel_status keel_registry_add(struct keel_registry *r, const char *name,
     if (keel_registry_account_find(r, name) != NULL)
         return fail(err, KEEL_E_EXISTS, "account already exists");
     keel_json *a = keel_json_new_object();
-    if (a == NULL || set_str(a, "name", name) != KEEL_OK ||
-        (created_at != NULL && set_str(a, "createdAt", created_at) != KEEL_OK)) {
+    if (a == NULL || set_str(a, k_name, name) != KEEL_OK ||
+        (created_at != NULL && set_str(a, k_created_at, created_at) != KEEL_OK)) {
         keel_json_delete(a);
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
@@ -733,7 +780,7 @@ keel_status keel_registry_rename(struct keel_registry *r, const char *from,
         keel_json_delete(nm);
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
-    if (keel_tree_set(node, "name", nm) != KEEL_OK) {
+    if (keel_tree_set(node, k_name, nm) != KEEL_OK) {
         free(k);
         return fail(err, KEEL_E_NOMEM, "out of memory");
     }
@@ -756,12 +803,12 @@ keel_status keel_registry_set_string(struct keel_registry *r,
     if (a == NULL)
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
     if (value == NULL) {
-        (void)keel_tree_remove(a, field_key[f]);
+        (void)keel_tree_remove(a, field_key(f));
         return KEEL_OK;
     }
     if (!storable(value))
         return fail(err, KEEL_E_INVALID, "value is not storable text");
-    if (set_str(a, field_key[f], value) != KEEL_OK)
+    if (set_str(a, field_key(f), value) != KEEL_OK)
         return fail(err, KEEL_E_NOMEM, "out of memory");
     return KEEL_OK;
 }
@@ -782,6 +829,8 @@ static int window_ok(const struct keel_usage_window *w)
 /*@ requires json_node(u) && valid_read_string(key);
     requires w == \null || \valid_read(w);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status put_window(keel_json *u, const char *key,
                               const struct keel_usage_window *w)
@@ -796,9 +845,9 @@ static keel_status put_window(keel_json *u, const char *key,
         if (o == NULL || keel_tree_set(u, key, o) != KEEL_OK)
             return KEEL_E_NOMEM;
     }
-    if (set_num(o, "usedPercent", w->used_percent) != KEEL_OK ||
-        set_num(o, "windowMinutes", w->window_minutes) != KEEL_OK ||
-        set_num(o, "resetsAt", w->resets_at) != KEEL_OK)
+    if (set_num(o, k_used_percent, w->used_percent) != KEEL_OK ||
+        set_num(o, k_window_minutes, w->window_minutes) != KEEL_OK ||
+        set_num(o, k_resets_at, w->resets_at) != KEEL_OK)
         return KEEL_E_NOMEM;
     return KEEL_OK;
 }
@@ -807,6 +856,8 @@ static keel_status put_window(keel_json *u, const char *key,
 /*@ requires json_node(obj) && valid_read_string(key);
     requires value == \null || valid_read_string(value);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status put_opt_str(keel_json *obj, const char *key,
                                const char *value)
@@ -840,18 +891,18 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
     /* Edit lastUsage in place, so members a newer tool added survive (G11);
        key order primary, secondary, planType, fetchedAt, source for a new
        object, as the Node tool writes it. */
-    keel_json *u = keel_tree_get(a, "lastUsage");
+    keel_json *u = keel_tree_get(a, k_last_usage);
     if (keel_json_kind(u) != KEEL_J_OBJECT) {
         u = keel_json_new_object();
-        if (u == NULL || keel_tree_set(a, "lastUsage", u) != KEEL_OK)
+        if (u == NULL || keel_tree_set(a, k_last_usage, u) != KEEL_OK)
             return fail(err, KEEL_E_NOMEM, "out of memory");
     }
-    if (put_window(u, "primary", primary) != KEEL_OK ||
-        put_window(u, "secondary", secondary) != KEEL_OK ||
-        put_opt_str(u, "planType", plan_type) != KEEL_OK ||
-        put_opt_str(u, "fetchedAt", fetched_at) != KEEL_OK ||
-        put_opt_str(u, "source", source) != KEEL_OK ||
-        put_opt_str(a, "lastUsageAt", last_usage_at) != KEEL_OK)
+    if (put_window(u, k_primary, primary) != KEEL_OK ||
+        put_window(u, k_secondary, secondary) != KEEL_OK ||
+        put_opt_str(u, k_plan_type, plan_type) != KEEL_OK ||
+        put_opt_str(u, k_fetched_at, fetched_at) != KEEL_OK ||
+        put_opt_str(u, k_source, source) != KEEL_OK ||
+        put_opt_str(a, k_last_usage_at, last_usage_at) != KEEL_OK)
         return fail(err, KEEL_E_NOMEM, "out of memory");
     return KEEL_OK;
 }
@@ -861,7 +912,7 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
 const char *keel_registry_active(const struct keel_registry *r)
 {
     //@ ghost keel_registry_open(r);
-    return get_str(r->doc, "activeAccountName");
+    return get_str(r->doc, k_active_account_name);
 }
 
 keel_status keel_registry_set_active(struct keel_registry *r,
@@ -869,7 +920,7 @@ keel_status keel_registry_set_active(struct keel_registry *r,
 {
     //@ ghost keel_registry_open(r);
     if (name == NULL) {
-        (void)keel_tree_remove(r->doc, "activeAccountName");
+        (void)keel_tree_remove(r->doc, k_active_account_name);
         return KEEL_OK;
     }
     if (!keel_name_valid(name, strlen(name)))
@@ -877,15 +928,15 @@ keel_status keel_registry_set_active(struct keel_registry *r,
     keel_json *v = keel_json_new_string(name);
     if (v == NULL)
         return fail(err, KEEL_E_NOMEM, "out of memory");
-    if (keel_tree_get(r->doc, "activeAccountName") != NULL ||
+    if (keel_tree_get(r->doc, k_active_account_name) != NULL ||
         r->accounts == NULL) {
-        if (keel_tree_set(r->doc, "activeAccountName", v) != KEEL_OK)
+        if (keel_tree_set(r->doc, k_active_account_name, v) != KEEL_OK)
             return fail(err, KEEL_E_NOMEM, "out of memory");
         return KEEL_OK;
     }
     /* The Node tool's layout (DESIGN.md 1) has activeAccountName just
        before "accounts", also when it was absent before. */
-    if (!keel_json_insert_before(r->doc, r->accounts, "activeAccountName", v))
+    if (!keel_json_insert_before(r->doc, r->accounts, k_active_account_name, v))
         return fail(err, KEEL_E_NOMEM, "out of memory"); /* v freed */
     return KEEL_OK;
 }
@@ -905,12 +956,12 @@ void keel_registry_globals(const struct keel_registry *r,
                            struct keel_globals *out)
 {
     //@ ghost keel_registry_open(r);
-    const keel_json *as = keel_tree_get(r->doc, "autoSwitch");
-    const keel_json *api = keel_tree_get(r->doc, "api");
-    out->auto_enabled = get_true(as, "enabled");
-    out->threshold_5h = get_num(as, "threshold5hPercent");
-    out->threshold_weekly = get_num(as, "thresholdWeeklyPercent");
-    out->api_usage = get_true(api, "usage");
+    const keel_json *as = keel_tree_get(r->doc, k_auto_switch);
+    const keel_json *api = keel_tree_get(r->doc, k_api);
+    out->auto_enabled = get_true(as, k_enabled);
+    out->threshold_5h = get_num(as, k_threshold_5h_percent);
+    out->threshold_weekly = get_num(as, k_threshold_weekly_percent);
+    out->api_usage = get_true(api, k_usage);
 }
 
 /* doc[key] as an object, replaced by a new one if absent or mistyped. */
@@ -932,6 +983,8 @@ static keel_json *ensure_object(keel_json *doc, const char *key)
 /*@ requires obj == \null || json_node(obj);
     requires valid_read_string(key);
     assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
  */
 static keel_status set_bool(keel_json *obj, const char *key, int value)
 {
@@ -941,36 +994,79 @@ static keel_status set_bool(keel_json *obj, const char *key, int value)
     return keel_tree_set(obj, key, v);
 }
 
+/* 1 if a == b. (A function of its own: a comparison of doubles brings
+   the floating-point theory into every goal of the function that makes
+   it, which CVC4 cannot read and Z3 cannot finish.) */
+/*@ assigns \nothing;
+    ensures \result == 0 || \result == 1;
+ */
+static int num_eq(double a, double b)
+{
+    return a == b;
+}
+
+/* Write autoSwitch's members that differ between g and cur. */
+/*@ requires json_node(doc) && \valid_read(g) && \valid_read(cur);
+    assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status put_auto_switch(keel_json *doc,
+                                   const struct keel_globals *g,
+                                   const struct keel_globals *cur)
+{
+    keel_status st = KEEL_OK;
+    int enabled = g->auto_enabled != 0;
+    double t5 = g->threshold_5h, tw = g->threshold_weekly;
+    int same5 = num_eq(t5, cur->threshold_5h);
+    int samew = num_eq(tw, cur->threshold_weekly);
+    if (enabled == (cur->auto_enabled != 0) && same5 && samew)
+        return KEEL_OK;
+    keel_json *as = ensure_object(doc, k_auto_switch);
+    if (as == NULL)
+        return KEEL_E_NOMEM;
+    if (enabled != (cur->auto_enabled != 0))
+        st = set_bool(as, k_enabled, enabled);
+    if (st == KEEL_OK && !same5)
+        st = set_num(as, k_threshold_5h_percent, t5);
+    if (st == KEEL_OK && !samew)
+        st = set_num(as, k_threshold_weekly_percent, tw);
+    return st;
+}
+
+/* Write api.usage if it differs between g and cur. */
+/*@ requires json_node(doc) && \valid_read(g) && \valid_read(cur);
+    assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status put_api(keel_json *doc, const struct keel_globals *g,
+                           const struct keel_globals *cur)
+{
+    int usage = g->api_usage != 0;
+    if (usage == (cur->api_usage != 0))
+        return KEEL_OK;
+    keel_json *api = ensure_object(doc, k_api);
+    if (api == NULL)
+        return KEEL_E_NOMEM;
+    return set_bool(api, k_usage, usage);
+}
+
 keel_status keel_registry_set_globals(struct keel_registry *r,
                                       const struct keel_globals *g,
                                       struct keel_err *err)
 {
     struct keel_globals cur;
-    keel_status st = KEEL_OK;
     //@ ghost keel_registry_open(r);
     if (!isfinite(g->threshold_5h) || !isfinite(g->threshold_weekly))
         return fail(err, KEEL_E_INVALID, "threshold is not a finite number");
     /* Write only what changes, so a value Keel does not understand (kept
        and warned about at decode) is not replaced by the getter's 0. */
     keel_registry_globals(r, &cur);
-    if ((g->auto_enabled != 0) != (cur.auto_enabled != 0) ||
-        g->threshold_5h != cur.threshold_5h ||
-        g->threshold_weekly != cur.threshold_weekly) {
-        keel_json *as = ensure_object(r->doc, "autoSwitch");
-        if (as == NULL)
-            return fail(err, KEEL_E_NOMEM, "out of memory");
-        if ((g->auto_enabled != 0) != (cur.auto_enabled != 0))
-            st = set_bool(as, "enabled", g->auto_enabled);
-        if (st == KEEL_OK && g->threshold_5h != cur.threshold_5h)
-            st = set_num(as, "threshold5hPercent", g->threshold_5h);
-        if (st == KEEL_OK && g->threshold_weekly != cur.threshold_weekly)
-            st = set_num(as, "thresholdWeeklyPercent", g->threshold_weekly);
-    }
-    if (st == KEEL_OK && (g->api_usage != 0) != (cur.api_usage != 0)) {
-        keel_json *api = ensure_object(r->doc, "api");
-        st = api == NULL ? KEEL_E_NOMEM
-                         : set_bool(api, "usage", g->api_usage);
-    }
+    keel_json *doc = r->doc;
+    keel_status st = put_auto_switch(doc, g, &cur);
+    if (st == KEEL_OK)
+        st = put_api(doc, g, &cur);
     if (st != KEEL_OK)
         return fail(err, st, "out of memory");
     return KEEL_OK;

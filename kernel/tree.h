@@ -77,9 +77,15 @@ struct keel_registry {
    needs of a registry, and keeps. (Sorting and the correspondence of idx
    with the accounts' members are not modelled; spec/json_model.h. Keys of
    indexed nodes are never NULL, but the glue cannot say so: the index code
-   treats a NULL key as less than any other, which never happens.) */
+   treats a NULL key as less than any other, which never happens.) The
+   struct lies in keel_heap and the index array in keel_node_heap (as
+   spec/registry_model.h, "Registry memory", says): that is how the public
+   contracts, which cannot name them, name what an edit writes. */
 /*@ predicate keel_registry_ok{L}(struct keel_registry *r) =
       \valid(r) && registry_block(r) && json_node(r->doc) &&
+      \base_addr(r) == \base_addr(&keel_heap[0]) &&
+      (r->idx == \null ||
+       \base_addr(r->idx) == \base_addr(&keel_node_heap[0])) &&
       (r->accounts == \null || json_node(r->accounts)) &&
       (r->accounts == \null ==> r->count == 0) &&
       r->count <= r->cap &&
@@ -166,7 +172,7 @@ keel_json *keel_registry_account_find(const struct keel_registry *r,
    accounts object (appended to doc) if absent. Takes ownership of item.
    KEEL_E_INVALID if the key is missing or not a valid name. */
 /*@ requires keel_registry_ok(r) && json_node(item);
-    assigns *r, r->idx[0 .. r->count], json_heap, __fc_heap_status,
+    assigns *r, json_heap, __fc_heap_status,
             keel_node_heap[..];
     ensures keel_registry_ok(r) && r->doc == \old(r->doc);
     ensures \result == KEEL_OK || \result == KEEL_E_INVALID ||
