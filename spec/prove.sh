@@ -10,6 +10,11 @@
 # Most of the time goes to WP itself (its Qed simplifier runs in the
 # frama-c process, one core each), not to the provers, so the files are
 # proved PROVE_JOBS at a time (default: the number of cores), largest first.
+# Two settings make WP itself cheaper without changing what is proved
+# (measured with perf on kernel/codec.c, generation only: 157 s -> 57 s):
+# -wp-no-pruning skips WP's search for trivially true branches (the provers
+# get the unpruned goal instead; every goal still has to be proved), and a
+# larger OCaml minor heap (OCAMLRUNPARAM) cuts frama-c's garbage collection.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 out=build/prove
@@ -29,7 +34,7 @@ if [ "${1:-}" = "--one" ]; then
     frama-c -cpp-extra-args="-I kernel -I spec -idirafter /usr/include" \
         -wp -wp-rte -warn-unsigned-overflow -warn-signed-downcast \
         -wp-prover z3,cvc4,cvc4-full -wp-timeout "$timeout_s" -wp-par 2 \
-        -wp-cache update -wp-cache-env \
+        -wp-cache update -wp-cache-env -wp-no-pruning \
         "$f" $extra \
         -then -report-classify -report-unclassified-unknown ERROR \
         >"$log" 2>&1
@@ -50,7 +55,8 @@ if [ ! -s "$out/why3.conf" ] || [ spec/why3-extra.conf -nt "$out/why3.conf" ]; t
     cat spec/why3-extra.conf >>"$out/why3.conf"
 fi
 WHY3CONFIG="$PWD/$out/why3.conf"
-export WHY3CONFIG PROVE_TIMEOUT
+OCAMLRUNPARAM=${OCAMLRUNPARAM:-s=16M,o=400}
+export WHY3CONFIG PROVE_TIMEOUT OCAMLRUNPARAM
 
 jobs=${PROVE_JOBS:-$(nproc 2>/dev/null || echo 1)}
 start=$(date +%s)
