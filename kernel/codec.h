@@ -71,7 +71,8 @@ keel_status keel_codec_decode(const char *buf, size_t len,
 /*@ requires valid_registry(r);
     requires \valid(out) && \valid(len) && \separated(out, len);
     requires err == \null || (\valid(err) && \separated(err, out, len));
-    assigns *out, *len, *err, __fc_heap_status, keel_heap[..];
+    assigns *out, *len, *err, __fc_heap_status, keel_heap[..],
+            keel_node_heap[..];
     ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
             \result == KEEL_E_INVALID;
     ensures \result == KEEL_OK ==> heap_block(*out) &&

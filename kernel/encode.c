@@ -14,9 +14,12 @@
  * Byte identity is covered by test_roundtrip.c, which checks against node
  * itself; WP (make prove) proves runtime safety: every buffer bound, the
  * growing output buffer, and the result of keel_codec_encode (codec.h).
- * What the proof assumes: Frama-C's contracts for snprintf and strtod, the
- * allocator model (spec/alloc_model.h), and one `admit` in put_object (the
- * key-order array survives the writes into the output buffer).
+ * What the proof assumes: the contract of print_e (snprintf's bound) and
+ * Frama-C's of strtod, the allocator model (spec/alloc_model.h), and one
+ * `admit` in put_object (the key-order array survives the writes into the
+ * output buffer, as in tree.c's objects_equal). put_array's sibling walk
+ * carries no loop variant: sibling lists are not modelled, and their being
+ * NULL-terminated and acyclic is assumed (spec/json_model.h, as tree.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -31,6 +34,9 @@
 /* WP proves allocation against spec/alloc_model.h (see there why). */
 #define realloc(p, size) keel_model_realloc(p, size)
 #define free(p) keel_model_free(p)
+#define free_nodes(p) keel_model_free_nodes(p)
+#else
+#define free_nodes(p) free(p)
 #endif
 
 /* A growing output buffer; nomem latches the first allocation failure. */
@@ -42,9 +48,11 @@ struct out {
 
 /* What every function here keeps of the buffer: p holds cap bytes (a heap
    block, none yet while cap is 0), len of them written; the struct itself
-   is not in the heap, so writes into p leave it alone. */
+   is in neither heap, so writes into p (or into the node arrays of
+   keel_tree_js_order) leave it alone. */
 /*@ predicate out_ok(struct out *o) =
       \valid(o) && \base_addr(o) != \base_addr(&keel_heap[0]) &&
+      \base_addr(o) != \base_addr(&keel_node_heap[0]) &&
       o->len <= o->cap &&
       (o->p == \null ==> o->cap == 0) &&
       (o->p != \null ==> heap_block(o->p) && in_heap(o->p, o->cap) &&
@@ -91,15 +99,6 @@ static void put(struct out *o, const char *s, size_t n)
     /*@ assert \forall integer i; 0 <= i < n ==>
                  o->p[o->len + i] == \at(s[i], Pre); */
     o->len += n;
-}
-
-/*@ requires out_ok(o) && valid_read_string(s);
-    assigns *o, __fc_heap_status, keel_heap[..];
-    ensures out_ok(o);
- */
-static void puts_(struct out *o, const char *s)
-{
-    put(o, s, strlen(s));
 }
 
 /* Newline and 2 * depth spaces, as JSON.stringify's gap "  " indents. */
@@ -509,6 +508,48 @@ static size_t layout(char *out, const char *d, size_t len, int n)
     return o;
 }
 
+/* a against b: -1 if below, 0 if equal, 1 if above or unordered. The
+   double comparisons of whole_number live here (as cmp_back's): the
+   provers behind WP fail on goals whose hypotheses carry floating-point
+   facts, and this contract has none. */
+/*@ assigns \nothing;
+    ensures -1 <= \result <= 1;
+ */
+static int cmp_double(double a, double b)
+{
+    return a == b ? 0 : a < b ? -1 : 1;
+}
+
+/* 1 if v is a whole number in 1 .. 2^53 - 1, stored in *u; else 0.
+   Without a float-to-integer cast, whose range goal the provers cannot
+   derive from the floating-point test before it: w, the largest integer
+   <= v, is found bit by bit from 2^52 down, through integer-to-double
+   conversions (exact below 2^53, and without a range goal). */
+/*@ requires \valid(u);
+    assigns *u;
+    ensures \result == 0 || \result == 1;
+ */
+static int whole_number(double v, unsigned long long *u)
+{
+    long long w = 0, bit = 4503599627370496; /* 2^52 */
+    if (cmp_double(0, v) >= 0 || cmp_double((double)(2 * bit), v) <= 0)
+        return 0; /* not 0 < v < 2^53 (or NaN) */
+    /*@ loop invariant 0 <= bit <= 4503599627370496;
+        loop invariant 0 <= w <= 9007199254740992 - 2 * bit;
+        loop assigns w, bit;
+        loop variant bit;
+     */
+    while (bit > 0) {
+        if (cmp_double((double)(w + bit), v) <= 0)
+            w += bit;
+        bit /= 2;
+    }
+    if (cmp_double((double)w, v) != 0)
+        return 0;
+    *u = (unsigned long long)w;
+    return 1;
+}
+
 /* Format v as JavaScript's String(v) into buf (at least 32 bytes); returns
    the length. Non-finite values print "null", as JSON.stringify does. */
 /*@ requires \valid(buf + (0 .. 31));
@@ -520,6 +561,7 @@ static size_t fmt_number(double v, char buf[32])
     char d[20];
     int n = 0;
     size_t o = 0;
+    unsigned long long u = 0;
     if (!isfinite(v)) {
         memcpy(buf, "null", 5);
         return 4;
@@ -532,10 +574,10 @@ static size_t fmt_number(double v, char buf[32])
         buf[o++] = '-';
         v = -v;
     }
-    if (v < 9007199254740992.0 && v == (double)(long long)v) {
+    if (whole_number(v, &u)) {
         /* Integers below 2^53 print all their digits, and only those;
            a digit loop, as snprintf dominated encoding (bench/). */
-        o += put_dec(buf + o, (unsigned long long)v);
+        o += put_dec(buf + o, u);
         buf[o] = '\0';
         return o;
     }
@@ -547,52 +589,64 @@ static size_t fmt_number(double v, char buf[32])
 
 /* ---- strings ---------------------------------------------------------------- */
 
+/* The JSON.stringify escape of byte c (a control byte, '"' or '\\') at
+   esc; returns its length, 2 or 6. Apart from put_string's loop, whose
+   goals it would swamp: each case is a path. */
+/*@ requires \valid(esc + (0 .. 5));
+    assigns esc[0 .. 5];
+    ensures \result == 2 || \result == 6;
+ */
+static size_t escape(unsigned char c, char *esc)
+{
+    static const char hex[] = "0123456789abcdef";
+    esc[0] = '\\';
+    switch (c) {
+    case '"': esc[1] = '"'; return 2;
+    case '\\': esc[1] = '\\'; return 2;
+    case '\b': esc[1] = 'b'; return 2;
+    case '\f': esc[1] = 'f'; return 2;
+    case '\n': esc[1] = 'n'; return 2;
+    case '\r': esc[1] = 'r'; return 2;
+    case '\t': esc[1] = 't'; return 2;
+    default:
+        esc[1] = 'u';
+        esc[2] = '0';
+        esc[3] = '0';
+        esc[4] = hex[c / 16];
+        esc[5] = hex[c % 16];
+        return 6;
+    }
+}
+
 /* s[0 .. len-1] as JSON.stringify quotes it: \" \\ \b \f \n \r \t, other
    bytes below 0x20 as \u00xx (lower-case hex), everything else raw UTF-8.
    The caller passes strlen(s): bounding the walk by it, not by the NUL,
    keeps it safe for WP, which cannot tell that the output buffer's writes
-   leave s alone. */
+   leave s alone. Runs of bytes that need no escape are copied whole. */
 /*@ requires out_ok(o) && \valid_read(s + (0 .. len - 1));
     assigns *o, __fc_heap_status, keel_heap[..];
     ensures out_ok(o);
  */
 static void put_string(struct out *o, const char *s, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    const char *end = s + len;
-    const char *run = s;
+    size_t run = 0; /* s[run .. i-1] need no escape, not yet written */
+    char esc[6];
     put(o, "\"", 1);
     /*@ loop invariant out_ok(o);
-        loop invariant \at(s, Pre) <= run <= s <= end;
-        loop assigns s, run, *o, __fc_heap_status, keel_heap[..];
-        loop variant end - s;
+        loop invariant 0 <= run <= i <= len;
+        loop assigns i, run, esc[0 .. 5], *o, __fc_heap_status,
+                     keel_heap[..];
+        loop variant len - i;
      */
-    for (; s < end; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[7];
-        size_t n = 2;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        put(o, run, (size_t)(s - run));
-        run = s + 1;
-        esc[0] = '\\';
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        put(o, esc, n);
+        put(o, s + run, i - run);
+        run = i + 1;
+        put(o, esc, escape(c, esc));
     }
-    put(o, run, (size_t)(s - run));
+    put(o, s + run, len - run);
     put(o, "\"", 1);
 }
 
@@ -603,7 +657,7 @@ static void put_string(struct out *o, const char *s, size_t len)
    valid UTF-8, or a container that would open more than
    KEEL_JSON_DEPTH_MAX levels, which decode refuses (G3). */
 /*@ requires out_ok(o) && json_node(v) && depth <= KEEL_JSON_DEPTH_MAX;
-    assigns *o, __fc_heap_status, keel_heap[..];
+    assigns *o, __fc_heap_status, keel_heap[..], keel_node_heap[..];
     ensures out_ok(o);
     ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
             \result == KEEL_E_INVALID;
@@ -611,7 +665,7 @@ static void put_string(struct out *o, const char *s, size_t len)
 static keel_status put_value(struct out *o, const keel_json *v, size_t depth);
 
 /*@ requires out_ok(o) && json_node(v) && depth < KEEL_JSON_DEPTH_MAX;
-    assigns *o, __fc_heap_status, keel_heap[..];
+    assigns *o, __fc_heap_status, keel_heap[..], keel_node_heap[..];
     ensures out_ok(o);
     ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
             \result == KEEL_E_INVALID;
@@ -633,7 +687,8 @@ static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
         loop invariant c == \null || json_node(c);
         loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
                        st == KEEL_E_INVALID;
-        loop assigns i, c, st, *o, __fc_heap_status, keel_heap[..];
+        loop assigns i, c, st, *o, __fc_heap_status, keel_heap[..],
+                     keel_node_heap[..];
         loop variant n - i;
      */
     for (size_t i = 0; i < n && st == KEEL_OK; i++) {
@@ -661,14 +716,14 @@ static keel_status put_object(struct out *o, const keel_json *v, size_t depth)
         put(o, ": ", 2);
         st = put_value(o, c, depth + 1);
     }
-    free(order);
+    free_nodes(order);
     newline(o, depth);
     put(o, "}", 1);
     return st;
 }
 
 /*@ requires out_ok(o) && json_node(v) && depth < KEEL_JSON_DEPTH_MAX;
-    assigns *o, __fc_heap_status, keel_heap[..];
+    assigns *o, __fc_heap_status, keel_heap[..], keel_node_heap[..];
     ensures out_ok(o);
     ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
             \result == KEEL_E_INVALID;
@@ -686,7 +741,8 @@ static keel_status put_array(struct out *o, const keel_json *v, size_t depth)
         loop invariant c == \null || json_node(c);
         loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
                        st == KEEL_E_INVALID;
-        loop assigns c, st, *o, __fc_heap_status, keel_heap[..];
+        loop assigns c, st, *o, __fc_heap_status, keel_heap[..],
+                     keel_node_heap[..];
      */
     for (const keel_json *c = first; c != NULL && st == KEEL_OK;
          c = keel_json_next(c)) {
@@ -706,13 +762,13 @@ static keel_status put_value(struct out *o, const keel_json *v, size_t depth)
     const char *s;
     switch (keel_json_kind(v)) {
     case KEEL_J_FALSE:
-        puts_(o, "false");
+        put(o, "false", 5);
         return KEEL_OK;
     case KEEL_J_TRUE:
-        puts_(o, "true");
+        put(o, "true", 4);
         return KEEL_OK;
     case KEEL_J_NULL:
-        puts_(o, "null");
+        put(o, "null", 4);
         return KEEL_OK;
     case KEEL_J_NUMBER:
         put(o, num, fmt_number(keel_json_number(v), num));
@@ -739,6 +795,22 @@ static keel_status put_value(struct out *o, const keel_json *v, size_t depth)
     }
 }
 
+/* The error record of a failed encoding. */
+/*@ requires \valid(err);
+    assigns *err;
+    ensures err->status == st;
+ */
+static void encode_error(struct keel_err *err, keel_status st)
+{
+    keel_err_set(err, st, KEEL_STEP_ENCODE, 0, NULL);
+    err->defect = KEEL_DEFECT_NONE;
+    err->offset = -1;
+    err->json_path[0] = '\0';
+    err->message = st == KEEL_E_NOMEM
+                       ? "out of memory"
+                       : "the model holds a value JSON cannot carry";
+}
+
 keel_status keel_codec_encode(const struct keel_registry *r, char **out,
                               size_t *len, struct keel_err *err)
 {
@@ -752,19 +824,11 @@ keel_status keel_codec_encode(const struct keel_registry *r, char **out,
     *len = 0;
     if (st != KEEL_OK) {
         free(o.p);
-        if (err != NULL) {
-            err->status = st;
-            err->step = KEEL_STEP_ENCODE;
-            err->sys_errno = 0;
-            err->defect = KEEL_DEFECT_NONE;
-            err->offset = -1;
-            err->json_path[0] = '\0';
-            err->message = st == KEEL_E_NOMEM
-                               ? "out of memory"
-                               : "the model holds a value JSON cannot carry";
-        }
+        if (err != NULL)
+            encode_error(err, st);
         return st;
     }
+    o.p[o.len - 1] = '\0'; /* as put left it; restated for WP */
     *out = o.p;
     *len = o.len - 1;
     return KEEL_OK;

@@ -373,6 +373,44 @@ static int has_duplicate(keel_json *const *v, size_t n)
     return 0;
 }
 
+/* Room for n index entries (the index is empty). */
+/*@ requires keel_registry_ok(r) && r->count == 0 && 0 < n <= INDEX_MAX;
+    assigns r->idx, r->cap, __fc_heap_status;
+    ensures keel_registry_ok(r) && r->count == 0;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM;
+    ensures \result == KEEL_OK ==> n <= r->cap;
+ */
+static keel_status index_room(struct keel_registry *r, size_t n)
+{
+    if (n <= r->cap)
+        return KEEL_OK;
+    keel_json **v = index_realloc(r->idx, n);
+    if (v == NULL)
+        return KEEL_E_NOMEM;
+    r->idx = v;
+    r->cap = n;
+    return KEEL_OK;
+}
+
+/* The index: the members of the accounts object (n of them), sorted;
+   KEEL_E_INVALID, the index left empty, if two share a key. */
+/*@ requires keel_registry_ok(r) && r->accounts != \null;
+    requires r->count == 0 && 0 < n <= r->cap;
+    assigns r->count, r->idx[0 .. n - 1];
+    ensures keel_registry_ok(r);
+    ensures \result == KEEL_OK || \result == KEEL_E_INVALID;
+ */
+static keel_status index_fill(struct keel_registry *r, size_t n)
+{
+    keel_json **v = r->idx;
+    size_t m = collect_members(r->accounts, v, n);
+    sort_index(v, m);
+    if (has_duplicate(v, m))
+        return KEEL_E_INVALID; /* the index stays empty */
+    r->count = m;
+    return KEEL_OK;
+}
+
 keel_status keel_registry_reindex(struct keel_registry *r)
 {
     size_t n = 0;
@@ -382,23 +420,12 @@ keel_status keel_registry_reindex(struct keel_registry *r)
     if (r->accounts == NULL)
         return KEEL_OK;
     keel_status st = count_members(r->accounts, &n);
+    if (st != KEEL_OK || n == 0)
+        return st;
+    st = index_room(r, n);
     if (st != KEEL_OK)
         return st;
-    if (n > r->cap) {
-        keel_json **v = index_realloc(r->idx, n);
-        if (v == NULL)
-            return KEEL_E_NOMEM;
-        r->idx = v;
-        r->cap = n;
-    }
-    if (n == 0)
-        return KEEL_OK;
-    size_t m = collect_members(r->accounts, r->idx, n);
-    sort_index(r->idx, m);
-    if (has_duplicate(r->idx, m))
-        return KEEL_E_INVALID; /* the index stays empty */
-    r->count = m;
-    return KEEL_OK;
+    return index_fill(r, n);
 }
 
 /* ---- registry lifetime -------------------------------------------------------- */
@@ -723,6 +750,24 @@ keel_status keel_registry_put_account(struct keel_registry *r,
     return KEEL_OK;
 }
 
+/* A new account node {"name": name} (and "createdAt": created_at if not
+   NULL); NULL on allocation failure. */
+/*@ requires valid_read_string(name);
+    requires created_at == \null || valid_read_string(created_at);
+    assigns json_heap;
+    ensures \result == \null || json_node(\result);
+ */
+static keel_json *new_account(const char *name, const char *created_at)
+{
+    keel_json *a = keel_json_new_object();
+    if (a == NULL || set_str(a, k_name, name) != KEEL_OK ||
+        (created_at != NULL && set_str(a, k_created_at, created_at) != KEEL_OK)) {
+        keel_json_delete(a);
+        return NULL;
+    }
+    return a;
+}
+
 keel_status keel_registry_add(struct keel_registry *r, const char *name,
                               const char *created_at, struct keel_err *err)
 {
@@ -733,12 +778,9 @@ keel_status keel_registry_add(struct keel_registry *r, const char *name,
         return fail(err, KEEL_E_INVALID, "createdAt is not storable text");
     if (keel_registry_account_find(r, name) != NULL)
         return fail(err, KEEL_E_EXISTS, "account already exists");
-    keel_json *a = keel_json_new_object();
-    if (a == NULL || set_str(a, k_name, name) != KEEL_OK ||
-        (created_at != NULL && set_str(a, k_created_at, created_at) != KEEL_OK)) {
-        keel_json_delete(a);
+    keel_json *a = new_account(name, created_at);
+    if (a == NULL)
         return fail(err, KEEL_E_NOMEM, "out of memory");
-    }
     keel_status st = keel_registry_put_account(r, a);
     if (st != KEEL_OK)
         return fail(err, st, "out of memory");
@@ -813,6 +855,22 @@ keel_status keel_registry_set_string(struct keel_registry *r,
     return KEEL_OK;
 }
 
+/* doc[key] as an object, replaced by a new one if absent or mistyped. */
+/*@ requires json_node(doc) && valid_read_string(key);
+    assigns json_heap;
+    ensures \result == \null || json_node(\result);
+ */
+static keel_json *ensure_object(keel_json *doc, const char *key)
+{
+    keel_json *o = keel_tree_get(doc, key);
+    if (keel_json_kind(o) == KEEL_J_OBJECT)
+        return o;
+    o = keel_json_new_object();
+    if (o == NULL || keel_tree_set(doc, key, o) != KEEL_OK)
+        return NULL;
+    return o;
+}
+
 /* A usage window Keel may store: absent, or three finite numbers. */
 /*@ requires w == \null || \valid_read(w);
     assigns \nothing;
@@ -869,6 +927,55 @@ static keel_status put_opt_str(keel_json *obj, const char *key,
     return set_str(obj, key, value);
 }
 
+/* s NULL, or a string Keel may store. */
+/*@ requires s == \null || valid_read_string(s);
+    assigns \nothing;
+    ensures \result == 0 || \result == 1;
+ */
+static int opt_storable(const char *s)
+{
+    return s == NULL || storable(s);
+}
+
+/* u's primary and secondary windows. */
+/*@ requires json_node(u);
+    requires primary == \null || \valid_read(primary);
+    requires secondary == \null || \valid_read(secondary);
+    assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status put_windows(keel_json *u,
+                               const struct keel_usage_window *primary,
+                               const struct keel_usage_window *secondary)
+{
+    keel_status st = put_window(u, k_primary, primary);
+    if (st != KEEL_OK)
+        return st;
+    return put_window(u, k_secondary, secondary);
+}
+
+/* u's planType, fetchedAt and source. */
+/*@ requires json_node(u);
+    requires plan_type == \null || valid_read_string(plan_type);
+    requires fetched_at == \null || valid_read_string(fetched_at);
+    requires source == \null || valid_read_string(source);
+    assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status put_usage_strs(keel_json *u, const char *plan_type,
+                                  const char *fetched_at, const char *source)
+{
+    keel_status st = put_opt_str(u, k_plan_type, plan_type);
+    if (st != KEEL_OK)
+        return st;
+    st = put_opt_str(u, k_fetched_at, fetched_at);
+    if (st != KEEL_OK)
+        return st;
+    return put_opt_str(u, k_source, source);
+}
+
 keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
                                     const struct keel_usage_window *primary,
                                     const struct keel_usage_window *secondary,
@@ -883,25 +990,15 @@ keel_status keel_registry_set_usage(struct keel_registry *r, const char *name,
         return fail(err, KEEL_E_NOT_FOUND, "no such account");
     if (!window_ok(primary) || !window_ok(secondary))
         return fail(err, KEEL_E_INVALID, "usage value is not a finite number");
-    if ((plan_type != NULL && !storable(plan_type)) ||
-        (fetched_at != NULL && !storable(fetched_at)) ||
-        (source != NULL && !storable(source)) ||
-        (last_usage_at != NULL && !storable(last_usage_at)))
+    if (!opt_storable(plan_type) || !opt_storable(fetched_at) ||
+        !opt_storable(source) || !opt_storable(last_usage_at))
         return fail(err, KEEL_E_INVALID, "value is not storable text");
     /* Edit lastUsage in place, so members a newer tool added survive (G11);
        key order primary, secondary, planType, fetchedAt, source for a new
        object, as the Node tool writes it. */
-    keel_json *u = keel_tree_get(a, k_last_usage);
-    if (keel_json_kind(u) != KEEL_J_OBJECT) {
-        u = keel_json_new_object();
-        if (u == NULL || keel_tree_set(a, k_last_usage, u) != KEEL_OK)
-            return fail(err, KEEL_E_NOMEM, "out of memory");
-    }
-    if (put_window(u, k_primary, primary) != KEEL_OK ||
-        put_window(u, k_secondary, secondary) != KEEL_OK ||
-        put_opt_str(u, k_plan_type, plan_type) != KEEL_OK ||
-        put_opt_str(u, k_fetched_at, fetched_at) != KEEL_OK ||
-        put_opt_str(u, k_source, source) != KEEL_OK ||
+    keel_json *u = ensure_object(a, k_last_usage);
+    if (u == NULL || put_windows(u, primary, secondary) != KEEL_OK ||
+        put_usage_strs(u, plan_type, fetched_at, source) != KEEL_OK ||
         put_opt_str(a, k_last_usage_at, last_usage_at) != KEEL_OK)
         return fail(err, KEEL_E_NOMEM, "out of memory");
     return KEEL_OK;
@@ -962,22 +1059,6 @@ void keel_registry_globals(const struct keel_registry *r,
     out->threshold_5h = get_num(as, k_threshold_5h_percent);
     out->threshold_weekly = get_num(as, k_threshold_weekly_percent);
     out->api_usage = get_true(api, k_usage);
-}
-
-/* doc[key] as an object, replaced by a new one if absent or mistyped. */
-/*@ requires json_node(doc) && valid_read_string(key);
-    assigns json_heap;
-    ensures \result == \null || json_node(\result);
- */
-static keel_json *ensure_object(keel_json *doc, const char *key)
-{
-    keel_json *o = keel_tree_get(doc, key);
-    if (keel_json_kind(o) == KEEL_J_OBJECT)
-        return o;
-    o = keel_json_new_object();
-    if (o == NULL || keel_tree_set(doc, key, o) != KEEL_OK)
-        return NULL;
-    return o;
 }
 
 /*@ requires obj == \null || json_node(obj);
