@@ -20,8 +20,8 @@ REL_CFLAGS = $(BASE_CFLAGS) -O2 -U_FORTIFY_SOURCE
 TEST_CFLAGS = $(BASE_CFLAGS) -O1 -DFIU_ENABLE -U_FORTIFY_SOURCE
 SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS = $(TEST_CFLAGS) $(SAN)
-LDLIBS = -lcjson
-TEST_LDLIBS = -lcjson -lfiu -lcmocka
+LDLIBS = -lcjson -lm
+TEST_LDLIBS = -lcjson -lfiu -lcmocka -lm
 
 KERNEL_SRC = $(sort $(wildcard kernel/*.c))
 CLI_SRC = $(sort $(wildcard cli/*.c))

@@ -520,31 +520,29 @@ static int cmp_double(double a, double b)
     return a == b ? 0 : a < b ? -1 : 1;
 }
 
+#ifdef __FRAMAC__
+/* Frama-C 25's libc declares llrint without a specification; this is
+   what C11 (7.12.9.5) promises: an integer, no undefined behaviour (out of
+   range the value is unspecified and FE_INVALID may be raised). */
+/*@ assigns \result \from v; */
+extern long long int llrint(double v);
+#endif
+
 /* 1 if v is a whole number in 1 .. 2^53 - 1, stored in *u; else 0.
-   Without a float-to-integer cast, whose range goal the provers cannot
-   derive from the floating-point test before it: w, the largest integer
-   <= v, is found bit by bit from 2^52 down, through integer-to-double
-   conversions (exact below 2^53, and without a range goal). */
+   No float-to-integer cast, whose range goal the provers cannot derive
+   from a floating-point test: llrint rounds v to an integer without
+   undefined behaviour (out of range, its result is unspecified). If that
+   integer lies in 1 .. 2^53 - 1 it converts back to a double exactly, so
+   it equals v only when v is that whole number. */
 /*@ requires \valid(u);
     assigns *u;
     ensures \result == 0 || \result == 1;
  */
 static int whole_number(double v, unsigned long long *u)
 {
-    long long w = 0, bit = 4503599627370496; /* 2^52 */
-    if (cmp_double(0, v) >= 0 || cmp_double((double)(2 * bit), v) <= 0)
-        return 0; /* not 0 < v < 2^53 (or NaN) */
-    /*@ loop invariant 0 <= bit <= 4503599627370496;
-        loop invariant 0 <= w <= 9007199254740992 - 2 * bit;
-        loop assigns w, bit;
-        loop variant bit;
-     */
-    while (bit > 0) {
-        if (cmp_double((double)(w + bit), v) <= 0)
-            w += bit;
-        bit /= 2;
-    }
-    if (cmp_double((double)w, v) != 0)
+    long long w = llrint(v);
+    if (w <= 0 || w >= 9007199254740992 || /* 2^53 */
+        cmp_double((double)w, v) != 0)
         return 0;
     *u = (unsigned long long)w;
     return 1;
