@@ -10,4 +10,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     build-essential clang llvm libclang-rt-14-dev cppcheck clang-format \
     libcjson-dev libfiu-dev fiu-utils libcmocka-dev bats strace \
     frama-c-base why3 z3 cvc4 afl++ lcov gnuplot-nox hyperfine \
-    python3 nodejs valgrind util-linux e2fsprogs zip unzip >/dev/null
+    python3 nodejs valgrind util-linux e2fsprogs zip unzip time >/dev/null
