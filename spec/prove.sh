@@ -98,7 +98,7 @@ bad=0
 for f in "$@"; do
     base=$(basename "$f" .c)
     log="$out/$base.log"
-    ok=- all=- rc=? cpu=
+    ok=- all=- rc='?' cpu=
     # user + system seconds of frama-c and its provers, if measured
     [ -s "$out/$base.time" ] &&
         cpu=$(awk 'NF == 2 && $1 ~ /^[0-9.]+$/ { printf "%d", $1 + $2 + 0.5 }' \
