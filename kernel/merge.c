@@ -21,15 +21,16 @@
  * counts as a conflict, as does a change the caller made to an account
  * fresh deleted (the deletion stands).
  *
- * Proof: not yet in make prove. plan_input_build, assign_ranks,
- * merge_members, merge_by_plan and keel_merge are not fully proved yet
- * (the other functions prove with WP, RTE included, one at a time).
- * Step 3 edits the document only through the glue (json_heap) and makes
- * the registry at the end, so no registry struct is written here. Assumed:
- * the contracts of plan_input_alloc / plan_input_free (one malloc or free
- * per array, by type: spec/alloc_model.h says why WP needs that), and the
- * bridge keel_registry_open (kernel/tree.h, spec/registry_model.h) where a
- * registry's fields are read.
+ * Proof: in make prove (Frama-C WP, RTE included, every function). Each
+ * step takes its arrays as parameters and has a small contract of its
+ * own; the orchestrating functions (plan_stage, apply_plan) pass facts on
+ * in the form the next contract states them. Step 3 edits the document
+ * only through the glue (json_heap) and makes the registry at the end, so
+ * no registry struct is written here. Assumed: the contracts of the typed
+ * malloc/free wrappers (alloc_ints ... free_nodes: one line of libc each,
+ * compiled only by the C compiler; their contracts are spec/alloc_model.h's
+ * allocator said by type), and the bridge keel_registry_open
+ * (kernel/tree.h, spec/registry_model.h) where a registry's fields are read.
  */
 #include "merge.h"
 
@@ -42,10 +43,35 @@
 #include "name.h"
 #include "tree.h"
 
-/* Keys this file names: arrays, so that WP knows them as strings. */
-static const char k_accounts[] = "accounts";
-static const char k_active[] = "activeAccountName";
-static const char k_none[] = "";
+/* Keys this file names. One function each (as codec.c does): WP proves
+   each one a string once, in a context of its own, and every use gets
+   valid_read_string afresh (a write since would otherwise hide it). */
+/*@ assigns \nothing;
+    ensures valid_read_string(\result) && \valid_read(\result + (0 .. 8));
+ */
+static const char *key_accounts(void)
+{
+    static const char s[] = "accounts";
+    return s;
+}
+
+/*@ assigns \nothing;
+    ensures valid_read_string(\result) && \valid_read(\result + (0 .. 17));
+ */
+static const char *key_active(void)
+{
+    static const char s[] = "activeAccountName";
+    return s;
+}
+
+/*@ assigns \nothing;
+    ensures valid_read_string(\result);
+ */
+static const char *key_none(void)
+{
+    static const char s[] = "";
+    return s;
+}
 
 /* ---- conflicts ------------------------------------------------------------ */
 
@@ -133,7 +159,7 @@ static size_t join_path(char *buf, const char *path, size_t plen,
  */
 static int own_step(const char *key)
 {
-    return strcmp(key, k_accounts) == 0 || strcmp(key, k_active) == 0;
+    return strcmp(key, key_accounts()) == 0 || strcmp(key, key_active()) == 0;
 }
 
 /*
@@ -228,7 +254,7 @@ static keel_status merge_members(keel_json *out, const keel_json *base,
 static keel_status put_active_copy(keel_json *doc, const keel_json *mv)
 {
     keel_json *copy = keel_tree_dup(mv);
-    if (copy == NULL || keel_tree_set(doc, k_active, copy) != KEEL_OK)
+    if (copy == NULL || keel_tree_set(doc, key_active(), copy) != KEEL_OK)
         return KEEL_E_NOMEM;
     return KEEL_OK;
 }
@@ -254,18 +280,18 @@ static keel_status merge_active(struct keel_registry *out,
     //@ ghost keel_registry_open(mine);
     //@ ghost keel_registry_open(out);
     const keel_json *bv =
-        keel_tree_get(keel_registry_doc_const(base), k_active);
+        keel_tree_get(keel_registry_doc_const(base), key_active());
     const keel_json *mv =
-        keel_tree_get(keel_registry_doc_const(mine), k_active);
+        keel_tree_get(keel_registry_doc_const(mine), key_active());
     keel_json *doc = keel_registry_doc(out);
-    const keel_json *fv = keel_tree_get(doc, k_active);
+    const keel_json *fv = keel_tree_get(doc, key_active());
 
     if (keel_tree_equal(bv, mv) || keel_tree_equal(fv, mv))
         return KEEL_OK;
     if (fv != NULL && !keel_tree_equal(fv, bv))
-        conflict(rep, k_active, sizeof k_active - 1);
+        conflict(rep, key_active(), sizeof "activeAccountName" - 1);
     if (mv == NULL) {
-        (void)keel_tree_remove(doc, k_active);
+        (void)keel_tree_remove(doc, key_active());
         return KEEL_OK;
     }
     const char *name =
@@ -286,275 +312,218 @@ static void clear_dangling_active(struct keel_registry *out)
     //@ ghost keel_registry_open(out);
     const char *active = keel_registry_active(out);
     if (active != NULL && keel_registry_account_find(out, active) == NULL)
-        (void)keel_tree_remove(keel_registry_doc(out), k_active);
+        (void)keel_tree_remove(keel_registry_doc(out), key_active());
 }
+
+/* ---- the plan's arrays -------------------------------------------------------- */
+
+/*
+ * The plan works on arrays of six types, one block of each, cut into
+ * slices (n0, n1, n2: the accounts of base, mine and fresh; total their
+ * sum, below INT_MAX):
+ *   ranks   int       r0 | r1 | r2        n0 + 1, n1 + 1, n2 + 1 entries
+ *   pos     size_t    p0 | p1 | p2        total + 1 entries each
+ *   bytes   uchar     chg | keep | take   n1 + 1, n2 + 1, n1 + 1
+ *   plan    long      total + 1;  slot  unsigned  total + 1
+ *   node    keel_json *  n2 + 1 (fresh's account i in the result)
+ * Each block is allocated by a typed wrapper of malloc whose contract is
+ * the allocator model of spec/alloc_model.h said by type: WP's typed
+ * model cannot follow a void * block into an int or size_t array. The
+ * contracts, not the one-line bodies (seen by the C compiler only), are
+ * what WP uses: the trusted base, as spec/alloc_model.h is. A block lies
+ * in keel_heap (so that the assigns clauses of keel_merge name it) and is
+ * not written by the functions that say they write keel_node_heap only.
+ */
+/*@ axiomatic MergeBlocks {
+      predicate int_block(int *p);
+      predicate pos_block(size_t *p);
+      predicate byte_block(unsigned char *p);
+      predicate code_block(long *p);
+      predicate slot_block(unsigned *p);
+      predicate node_array_block(keel_json **p);
+    }
+    logic char *heap_base = \base_addr(&keel_heap[0]);
+
+    // The report is not heap memory (keel_merge's local).
+    predicate rep_off_heap(struct keel_merge_report *p) =
+      \base_addr(p) != heap_base;
+
+    // Side s, ready for keel_merge_plan: merge_plan.h's requires.
+    predicate side_ready{L}(int *r, integer n, size_t *p, integer u) =
+      n < INT_MAX && sorted_ranks(r, n, u) && is_index(r, n, p, u);
+ */
+
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (int_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static int *alloc_ints(size_t n);
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (pos_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static size_t *alloc_pos(size_t n);
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (byte_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static unsigned char *alloc_bytes(size_t n);
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (code_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static keel_plan_code *alloc_codes(size_t n);
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (slot_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static unsigned *alloc_slots(size_t n);
+/*@ assigns __fc_heap_status \from n, __fc_heap_status;
+    assigns \result \from n, __fc_heap_status;
+    ensures \result == \null || (node_array_block(\result) &&
+            \base_addr(\result) == heap_base && \valid(\result + (0 .. n - 1)));
+ */
+static keel_json **alloc_nodes(size_t n);
+
+/*@ requires p == \null || int_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_ints(int *p);
+/*@ requires p == \null || pos_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_pos(size_t *p);
+/*@ requires p == \null || byte_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_bytes(unsigned char *p);
+/*@ requires p == \null || code_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_codes(keel_plan_code *p);
+/*@ requires p == \null || slot_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_slots(unsigned *p);
+/*@ requires p == \null || node_array_block(p);
+    assigns __fc_heap_status \from __fc_heap_status; */
+static void free_nodes(keel_json **p);
+
+#ifndef __FRAMAC__
+/* Every n is at most 3 * INT_MAX: the products cannot overflow. */
+static int *alloc_ints(size_t n) { return malloc(n * sizeof(int)); }
+static size_t *alloc_pos(size_t n) { return malloc(n * sizeof(size_t)); }
+static unsigned char *alloc_bytes(size_t n) { return malloc(n); }
+static keel_plan_code *alloc_codes(size_t n)
+{
+    return malloc(n * sizeof(keel_plan_code));
+}
+static unsigned *alloc_slots(size_t n) { return malloc(n * sizeof(unsigned)); }
+static keel_json **alloc_nodes(size_t n)
+{
+    return malloc(n * sizeof(keel_json *));
+}
+static void free_ints(int *p) { free(p); }
+static void free_pos(size_t *p) { free(p); }
+static void free_bytes(unsigned char *p) { free(p); }
+static void free_codes(keel_plan_code *p) { free(p); }
+static void free_slots(unsigned *p) { free(p); }
+static void free_nodes(keel_json **p) { free(p); }
+#endif
 
 /* ---- the plan's inputs ------------------------------------------------------ */
 
-/* Everything the plan works on, and the marks and node table the plan is
-   applied by. Each array is a block of its own. */
-struct plan_input {
-    size_t n[3];              /* accounts of base, mine, fresh          */
-    int *rank[3];             /* their ranks: n[s] + 1 entries each      */
-    size_t *pos[3];           /* the indexes over [0, u): total + 1 each */
-    unsigned char *chg;       /* mine's account differs from base's     */
-    keel_plan_code *plan;     /* total + 1 codes                        */
-    unsigned *slot;           /* keel_merge_plan's witness              */
-    unsigned char *marks;     /* keep_fresh[0 .. nf], take_mine[0 .. nm] */
-    keel_json **node;         /* fresh's account i in the result: nf + 1 */
-    int u;                    /* size of the rank universe              */
-};
-
-/*@ // *in is not memory the allocator hands out (keel_merge's local), so
-    // the blocks cannot overlap it; likewise the report.
-    predicate in_off_heap(struct plan_input *in) =
-      \base_addr(in) != \base_addr(&keel_heap[0]) &&
-      \base_addr(in) != \base_addr(&keel_node_heap[0]);
-    predicate rep_off_heap(struct keel_merge_report *p) =
-      \base_addr(p) != \base_addr(&keel_heap[0]);
-
-    // Nothing allocated.
-    predicate plan_unset{L}(struct plan_input *in) =
-      in->rank[0] == \null && in->rank[1] == \null && in->rank[2] == \null &&
-      in->pos[0] == \null && in->pos[1] == \null && in->pos[2] == \null &&
-      in->chg == \null && in->plan == \null && in->slot == \null &&
-      in->marks == \null && in->node == \null;
-
-    // The blocks plan_input_alloc handed out (what plan_input_free frees).
-    axiomatic PlanBlocks {
-      predicate plan_alloced(int *r0, int *r1, int *r2, size_t *p0,
-                             size_t *p1, size_t *p2, unsigned char *chg,
-                             long *plan, unsigned *slot,
-                             unsigned char *marks, keel_json **node);
-    }
-
-    predicate plan_owned{L}(struct plan_input *in) =
-      plan_unset(in) ||
-      plan_alloced(in->rank[0], in->rank[1], in->rank[2], in->pos[0],
-                   in->pos[1], in->pos[2], in->chg, in->plan, in->slot,
-                   in->marks, in->node);
-
-    // Each block lies in the heap (spec/alloc_model.h: keel_heap names
-    // the heap in assigns clauses).
-    logic char *heap_base = \base_addr(&keel_heap[0]);
-
-    predicate plan_in_heap{L}(struct plan_input *in) =
-      \base_addr(in->rank[0]) == heap_base && \base_addr(in->rank[1]) == heap_base &&
-      \base_addr(in->rank[2]) == heap_base && \base_addr(in->pos[0]) == heap_base &&
-      \base_addr(in->pos[1]) == heap_base && \base_addr(in->pos[2]) == heap_base &&
-      \base_addr(in->chg) == heap_base && \base_addr(in->plan) == heap_base &&
-      \base_addr(in->slot) == heap_base && \base_addr(in->marks) == heap_base &&
-      \base_addr(in->node) == heap_base;
-
-    // The blocks, valid and pairwise disjoint, for ranks in [0, un) and
-    // n[s] accounts.
-    predicate plan_blocks{L}(struct plan_input *in, integer un) =
-      plan_in_heap(in) &&
-      \valid(in->rank[0] + (0 .. in->n[0])) &&
-      \valid(in->rank[1] + (0 .. in->n[1])) &&
-      \valid(in->rank[2] + (0 .. in->n[2])) &&
-      \valid(in->pos[0] + (0 .. un)) && \valid(in->pos[1] + (0 .. un)) &&
-      \valid(in->pos[2] + (0 .. un)) &&
-      \valid(in->chg + (0 .. in->n[1])) && \valid(in->plan + (0 .. un)) &&
-      \valid(in->slot + (0 .. un)) &&
-      \valid(in->marks + (0 .. in->n[1] + in->n[2] + 1)) &&
-      \valid(in->node + (0 .. in->n[2])) &&
-      // (the integer arrays; chg, marks and node hold other types)
-      \separated(in->rank[0] + (0 .. in->n[0]),
-                 in->rank[1] + (0 .. in->n[1]),
-                 in->rank[2] + (0 .. in->n[2]),
-                 in->pos[0] + (0 .. un), in->pos[1] + (0 .. un),
-                 in->pos[2] + (0 .. un),
-                 in->plan + (0 .. un), in->slot + (0 .. un));
-
-    // Ready for keel_merge_plan: the arrays as merge_plan.h requires.
-    predicate side_ready{L}(struct plan_input *in, integer s) =
-      in->n[s] < INT_MAX &&
-      sorted_ranks(in->rank[s], in->n[s], in->u) &&
-      is_index(in->rank[s], in->n[s], in->pos[s], in->u);
-
-    predicate plan_ready{L}(struct plan_input *in) =
-      0 <= in->u < INT_MAX && plan_blocks(in, in->u) &&
-      side_ready(in, 0) && side_ready(in, 1) && side_ready(in, 2);
+/* The lower (strcmp) of low and name; NULL is above every name. */
+/*@ requires low == \null || valid_read_string(low);
+    requires name == \null || valid_read_string(name);
+    assigns \nothing;
+    ensures \result == low || \result == name;
  */
-
-/* Allocate the blocks (plan_blocks) for n[0], n[1], n[2] accounts and
-   total = their sum: all of them (KEEL_OK), or none (KEEL_E_NOMEM).
-   Assumed, not proved: one malloc per array, and plan_input_free's one
-   free per array (WP cannot follow a void * block into an int or size_t
-   array; spec/alloc_model.h). The C compiler sees the bodies below. */
-/*@ requires \valid(in) && in_off_heap(in) && plan_unset(in);
-    requires total == in->n[0] + in->n[1] + in->n[2] && total < INT_MAX;
-    assigns in->rank[0 .. 2], in->pos[0 .. 2], in->chg, in->plan, in->slot,
-            in->marks, in->node, __fc_heap_status;
-    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM;
-    ensures plan_owned(in);
-    ensures \result != KEEL_OK ==> plan_unset(in);
-    ensures \result == KEEL_OK ==> plan_blocks(in, total);
- */
-static keel_status plan_input_alloc(struct plan_input *in, size_t total);
-
-/*@ requires \valid(in) && plan_owned(in);
-    assigns __fc_heap_status;
- */
-static void plan_input_free(struct plan_input *in);
-
-#ifndef __FRAMAC__
-static void plan_input_free(struct plan_input *in)
+static const char *lower(const char *low, const char *name)
 {
-    for (int s = 0; s < 3; s++) {
-        free(in->rank[s]);
-        free(in->pos[s]);
-    }
-    free(in->chg);
-    free(in->plan);
-    free(in->slot);
-    free(in->marks);
-    free(in->node);
+    return name != NULL && (low == NULL || strcmp(name, low) < 0) ? name : low;
 }
 
-static keel_status plan_input_alloc(struct plan_input *in, size_t total)
-{
-    int ok = 1;
-    for (int s = 0; s < 3; s++) {
-        in->rank[s] = malloc((in->n[s] + 1) * sizeof *in->rank[s]);
-        in->pos[s] = malloc((total + 1) * sizeof *in->pos[s]);
-        ok = ok && in->rank[s] != NULL && in->pos[s] != NULL;
-    }
-    in->chg = malloc(in->n[1] + 1);
-    in->plan = malloc((total + 1) * sizeof *in->plan);
-    in->slot = malloc((total + 1) * sizeof *in->slot);
-    in->marks = malloc(in->n[1] + in->n[2] + 2);
-    in->node = malloc((in->n[2] + 1) * sizeof *in->node);
-    if (ok && in->chg != NULL && in->plan != NULL && in->slot != NULL &&
-        in->marks != NULL && in->node != NULL)
-        return KEEL_OK;
-    plan_input_free(in);
-    for (int s = 0; s < 3; s++) {
-        in->rank[s] = NULL;
-        in->pos[s] = NULL;
-    }
-    in->chg = NULL;
-    in->plan = NULL;
-    in->slot = NULL;
-    in->marks = NULL;
-    in->node = NULL;
-    return KEEL_E_NOMEM;
-}
-#endif
-
-/* Nothing allocated yet. */
-/*@ requires \valid(in);
-    assigns *in;
-    ensures plan_unset(in) && plan_owned(in);
+/* If name is low, it gets rank: r[at] = rank; returns the next at. */
+/*@ requires at <= n && \valid(r + (0 .. n - 1));
+    requires name == \null || valid_read_string(name);
+    requires valid_read_string(low);
+    assigns r[0 .. n - 1];
+    ensures at <= \result <= n;
  */
-static void plan_input_clear(struct plan_input *in)
+static size_t take_rank(const char *name, const char *low, int rank, int *r,
+                        size_t n, size_t at)
 {
-    in->n[0] = in->n[1] = in->n[2] = 0;
-    in->rank[0] = in->rank[1] = in->rank[2] = NULL;
-    in->pos[0] = in->pos[1] = in->pos[2] = NULL;
-    in->chg = NULL;
-    in->plan = NULL;
-    in->slot = NULL;
-    in->marks = NULL;
-    in->node = NULL;
-    in->u = 0;
+    if (name != NULL && at < n && (name == low || strcmp(name, low) == 0))
+        r[at++] = rank;
+    return at;
 }
 
 /*
  * Rank the names of the three registries (each sorted by strcmp) in one
  * sorted order: a three-way walk over the sorted indexes. Each round ranks
- * at least one account, so there are at most total rounds.
+ * at least one account, so there are at most total rounds. Returns the
+ * size of the rank universe u, or -1 (unreachable).
  */
-/*@ requires \valid(in) && in_off_heap(in) && \valid_read(side + (0 .. 2));
-    requires valid_registry(side[0]) && valid_registry(side[1]) &&
-             valid_registry(side[2]);
-    requires total == in->n[0] + in->n[1] + in->n[2] && total < INT_MAX;
-    requires plan_blocks(in, total);
-    assigns in->u, in->rank[0][0 .. in->n[0] - 1],
-            in->rank[1][0 .. in->n[1] - 1], in->rank[2][0 .. in->n[2] - 1];
-    ensures \result == KEEL_OK ==> 0 <= in->u <= total;
-    ensures \result == KEEL_OK || \result == KEEL_E_INVALID;
+/*@ requires valid_registry(b) && valid_registry(m) && valid_registry(f);
+    requires total == n0 + n1 + n2 && total < INT_MAX;
+    requires \valid(r0 + (0 .. n0 - 1)) && \valid(r1 + (0 .. n1 - 1)) &&
+             \valid(r2 + (0 .. n2 - 1));
+    assigns r0[0 .. n0 - 1], r1[0 .. n1 - 1], r2[0 .. n2 - 1];
+    ensures -1 <= \result <= total;
  */
-static keel_status assign_ranks(struct plan_input *in,
-                                const struct keel_registry *const side[3],
-                                size_t total)
+static int assign_ranks(const struct keel_registry *b,
+                        const struct keel_registry *m,
+                        const struct keel_registry *f, int *r0, size_t n0,
+                        int *r1, size_t n1, int *r2, size_t n2, size_t total)
 {
-    size_t at[3] = {0, 0, 0};
+    size_t a0 = 0, a1 = 0, a2 = 0;
 
     /*@ loop invariant 0 <= rank <= total + 1;
-        loop invariant \forall integer s; 0 <= s < 3 ==> 0 <= at[s] <= in->n[s];
-        loop assigns rank, at[0 .. 2], in->rank[0][0 .. in->n[0] - 1],
-            in->rank[1][0 .. in->n[1] - 1], in->rank[2][0 .. in->n[2] - 1];
+        loop invariant a0 <= n0 && a1 <= n1 && a2 <= n2;
+        loop assigns rank, a0, a1, a2, r0[0 .. n0 - 1], r1[0 .. n1 - 1],
+                     r2[0 .. n2 - 1];
         loop variant total + 1 - rank;
      */
     for (int rank = 0; (size_t)rank <= total; rank++) {
-        const char *name[3];
-        const char *low = NULL;
-        /*@ loop invariant 0 <= s <= 3;
-            loop invariant low == \null || valid_read_string(low);
-            loop invariant \forall integer q; 0 <= q < s ==>
-              name[q] == \null || valid_read_string(name[q]);
-            loop assigns s, low, name[0 .. 2];
-            loop variant 3 - s;
-         */
-        for (int s = 0; s < 3; s++) {
-            name[s] = at[s] < in->n[s] ? keel_registry_name_at(side[s], at[s])
-                                       : NULL;
-            if (name[s] != NULL && (low == NULL || strcmp(name[s], low) < 0))
-                low = name[s];
-        }
-        if (low == NULL) {
-            in->u = rank;
-            return KEEL_OK;
-        }
-        /*@ loop invariant 0 <= s <= 3;
-            loop invariant \forall integer q; 0 <= q < 3 ==> 0 <= at[q] <= in->n[q];
-            loop assigns s, at[0 .. 2], in->rank[0][0 .. in->n[0] - 1],
-              in->rank[1][0 .. in->n[1] - 1], in->rank[2][0 .. in->n[2] - 1];
-            loop variant 3 - s;
-         */
-        for (int s = 0; s < 3; s++)
-            if (name[s] != NULL && at[s] < in->n[s] &&
-                (name[s] == low || strcmp(name[s], low) == 0))
-                in->rank[s][at[s]++] = rank;
+        const char *s0 = a0 < n0 ? keel_registry_name_at(b, a0) : NULL;
+        const char *s1 = a1 < n1 ? keel_registry_name_at(m, a1) : NULL;
+        const char *s2 = a2 < n2 ? keel_registry_name_at(f, a2) : NULL;
+        const char *low = lower(lower(s0, s1), s2);
+        if (low == NULL)
+            return rank;
+        a0 = take_rank(s0, low, rank, r0, n0, a0);
+        a1 = take_rank(s1, low, rank, r1, n1, a1);
+        a2 = take_rank(s2, low, rank, r2, n2, a2);
     }
-    return KEEL_E_INVALID; /* unreachable: a round ranks an account */
+    return -1; /* unreachable: a round ranks an account */
 }
 
-/* Check side s's ranks (sorted, distinct: the registry invariant, made a
+/* Check a side's ranks (sorted, distinct: the registry invariant, made a
    run-time fact by the proved checker) and build its index. */
-/*@ requires \valid(in) && in_off_heap(in) && 0 <= s < 3;
-    requires 0 <= in->u < INT_MAX && in->n[s] < INT_MAX;
-    requires \valid(in->rank[s] + (0 .. in->n[s] - 1));
-    requires \valid(in->pos[s] + (0 .. in->u - 1));
-    requires \base_addr(in->pos[s]) == heap_base;
-    requires \separated(in->rank[s] + (0 .. in->n[s] - 1),
-                        in->pos[s] + (0 .. in->u - 1));
-    assigns in->pos[s][0 .. in->u - 1];
+/*@ requires 0 <= u < INT_MAX && n < INT_MAX;
+    requires \valid_read(r + (0 .. n - 1)) && \valid(pos + (0 .. u - 1));
+    assigns pos[0 .. u - 1];
     ensures \result == 0 || \result == 1;
-    ensures \result == 1 ==> side_ready(in, s);
+    ensures \result == 1 ==> side_ready(r, n, pos, u);
  */
-static int side_index(struct plan_input *in, int s)
+static int side_index(const int *r, size_t n, int u, size_t *pos)
 {
-    if (!keel_merge_ranks_ok(in->rank[s], in->n[s], in->u))
+    if (!keel_merge_ranks_ok(r, n, u))
         return 0;
-    keel_merge_index(in->rank[s], in->n[s], in->u, in->pos[s]);
+    keel_merge_index(r, n, u, pos);
     return 1;
 }
 
 /* chg[j]: mine's account j is not base's account of that name. */
-/*@ requires \valid_read(in) && in_off_heap(in);
-    requires \valid(in->chg + (0 .. in->n[1] - 1));
-    requires \base_addr(in->chg) == heap_base;
+/*@ requires \valid(chg + (0 .. nm - 1));
     requires valid_registry(base) && valid_registry(mine);
-    assigns in->chg[0 .. in->n[1] - 1], __fc_heap_status, keel_node_heap[..];
+    assigns chg[0 .. nm - 1], __fc_heap_status, keel_node_heap[..];
  */
-static void fill_chg(struct plan_input *in, const struct keel_registry *base,
+static void fill_chg(unsigned char *chg, size_t nm,
+                     const struct keel_registry *base,
                      const struct keel_registry *mine)
 {
-    unsigned char *chg = in->chg;
-    size_t nm = in->n[1];
     /*@ loop invariant 0 <= j <= nm;
         loop assigns j, chg[0 .. nm - 1], __fc_heap_status,
                      keel_node_heap[..];
@@ -572,47 +541,96 @@ static void fill_chg(struct plan_input *in, const struct keel_registry *base,
 }
 
 /*
- * Allocate and fill the plan's inputs. On failure what was allocated is
- * still owned by *in (plan_input_free frees it). KEEL_E_INVALID if a
- * registry's index is not sorted (the registry invariant, checked).
+ * Fill the plan's inputs: ranks, indexes, chg. Returns u (the size of the
+ * rank universe), or -1 if a registry's index is not sorted (the registry
+ * invariant, checked).
  */
-/*@ requires \valid(in) && in_off_heap(in) && plan_unset(in);
-    requires \valid_read(side + (0 .. 2)) && \separated(in, side + (0 .. 2));
-    requires valid_registry(side[0]) && valid_registry(side[1]) &&
-             valid_registry(side[2]);
-    assigns *in, __fc_heap_status, keel_heap[..], keel_node_heap[..];
-    ensures plan_owned(in);
-    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
-            \result == KEEL_E_INVALID;
-    ensures \result == KEEL_OK ==> plan_ready(in);
+/*@ requires valid_registry(b) && valid_registry(m) && valid_registry(f);
+    requires total == n0 + n1 + n2 && total < INT_MAX;
+    requires \valid(r0 + (0 .. n0 - 1)) && \valid(r1 + (0 .. n1 - 1)) &&
+             \valid(r2 + (0 .. n2 - 1));
+    requires \valid(p0 + (0 .. total)) && \valid(p1 + (0 .. total)) &&
+             \valid(p2 + (0 .. total));
+    requires \separated(p0 + (0 .. total), p1 + (0 .. total),
+                        p2 + (0 .. total));
+    requires \valid(chg + (0 .. n1 - 1));
+    assigns r0[0 .. n0 - 1], r1[0 .. n1 - 1], r2[0 .. n2 - 1],
+            p0[0 .. total], p1[0 .. total], p2[0 .. total], chg[0 .. n1 - 1],
+            __fc_heap_status, keel_node_heap[..];
+    ensures -1 <= \result <= total;
+    ensures \result >= 0 ==> side_ready(r0, n0, p0, \result) &&
+            side_ready(r1, n1, p1, \result) && side_ready(r2, n2, p2, \result);
  */
-static keel_status plan_input_build(struct plan_input *in,
-                                    const struct keel_registry *const side[3])
+static int plan_build(const struct keel_registry *b,
+                      const struct keel_registry *m,
+                      const struct keel_registry *f, size_t n0, size_t n1,
+                      size_t n2, size_t total, int *r0, int *r1, int *r2,
+                      size_t *p0, size_t *p1, size_t *p2, unsigned char *chg)
 {
-    size_t total = 0;
-    /*@ loop invariant 0 <= s <= 3 && total < INT_MAX;
-        loop invariant s >= 1 ==> total == in->n[0] + (s >= 2 ? in->n[1] : 0) +
-                                           (s >= 3 ? in->n[2] : 0);
-        loop invariant s == 0 ==> total == 0;
-        loop assigns s, total, in->n[0 .. 2];
-        loop variant 3 - s;
-     */
-    for (int s = 0; s < 3; s++) {
-        in->n[s] = keel_registry_count(side[s]);
-        if (in->n[s] >= INT_MAX - total)
-            return KEEL_E_NOMEM;
-        total += in->n[s];
-    }
-    keel_status st = plan_input_alloc(in, total);
-    if (st != KEEL_OK)
-        return st;
-    st = assign_ranks(in, side, total);
-    if (st != KEEL_OK)
-        return st;
-    if (!side_index(in, 0) || !side_index(in, 1) || !side_index(in, 2))
-        return KEEL_E_INVALID;
-    fill_chg(in, side[0], side[1]);
-    return KEEL_OK;
+    int u = assign_ranks(b, m, f, r0, n0, r1, n1, r2, n2, total);
+    if (u < 0 || !side_index(r0, n0, u, p0) || !side_index(r1, n1, u, p1) ||
+        !side_index(r2, n2, u, p2))
+        return -1;
+    fill_chg(chg, n1, b, m);
+    return u;
+}
+
+/* keel_merge_plan, with the part of its contract the steps below use. */
+/*@ requires 0 <= u && u <= total && total < INT_MAX;
+    requires side_ready(rm, nm, pm, u) && side_ready(rf, nf, pf, u);
+    requires \valid(rm + (0 .. nm - 1)) && \valid(rf + (0 .. nf - 1));
+    requires \valid(pb + (0 .. total)) && \valid(pm + (0 .. total)) &&
+             \valid(pf + (0 .. total));
+    requires \valid(chg + (0 .. nm - 1));
+    requires \valid(plan + (0 .. total)) && \valid(slot + (0 .. total));
+    assigns plan[0 .. total], slot[0 .. total];
+    ensures \result.n <= u && codes_valid(plan, \result.n, nm, nf);
+    ensures \result.nlost != 0 ==> 0 <= \result.lost < u &&
+            pm[\result.lost] != 0;
+    ensures nm <= INT_MAX && nf <= INT_MAX;
+    ensures ranks_in(rm, nm, u) && index_bound(pf, u, nf);
+ */
+static struct keel_plan_result
+compute_plan(const size_t *pb, const int *rm, size_t nm, const size_t *pm,
+             const int *rf, size_t nf, const size_t *pf,
+             const unsigned char *chg, int u, size_t total,
+             keel_plan_code *plan, unsigned *slot)
+{
+    (void)total; /* the bound of the contract */
+    return keel_merge_plan(pb, pm, pf, chg, rm, nm, rf, nf, u, plan, slot);
+}
+
+/* The changes the caller made to accounts fresh deleted (res.nlost of
+   them, the first at rank res.lost) are conflicts. */
+/*@ requires 0 <= u && u <= total;
+    requires res.nlost != 0 ==> 0 <= res.lost < u && pm[res.lost] != 0;
+    requires \valid(pm + (0 .. total));
+    requires valid_registry(mine);
+    requires \valid(rep) && rep_off_heap(rep) && \base_addr(pf) == heap_base;
+    requires index_bound(pf, u, nf);
+    assigns rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures index_bound(pf, u, nf);
+ */
+static void report_lost(struct keel_plan_result res, const size_t *pm, int u,
+                        size_t total, const size_t *pf, size_t nf,
+                        const struct keel_registry *mine,
+                        struct keel_merge_report *rep)
+{
+    (void)u; /* u, total, pf, nf: the bounds of the contract */
+    (void)total;
+    (void)pf;
+    (void)nf;
+    if (res.nlost == 0)
+        return;
+    /* the caller changed accounts fresh deleted */
+    char path[KEEL_JSON_PATH_MAX];
+    const char *name = keel_registry_name_at(mine, pm[res.lost] - 1);
+    conflict(rep, path,
+             join_path(path, key_accounts(), sizeof "accounts" - 1,
+                       name != NULL ? name : key_none()));
+    rep->conflicts = res.nlost - 1 < SIZE_MAX - rep->conflicts
+                         ? rep->conflicts + (res.nlost - 1)
+                         : SIZE_MAX;
 }
 
 /* ---- applying the plan ------------------------------------------------------ */
@@ -627,7 +645,7 @@ static keel_status plan_input_build(struct plan_input *in,
 static keel_json *new_accounts(keel_json *doc)
 {
     keel_json *acc = keel_json_new_object();
-    if (acc == NULL || keel_tree_set(doc, k_accounts, acc) != KEEL_OK)
+    if (acc == NULL || keel_tree_set(doc, key_accounts(), acc) != KEEL_OK)
         return NULL;
     return acc;
 }
@@ -691,46 +709,19 @@ static keel_status append_account(keel_json *doc, keel_json *acc,
 static const keel_json *accounts_of(const struct keel_registry *r)
 {
     //@ ghost keel_registry_open(r);
-    return keel_tree_get(keel_registry_doc_const(r), k_accounts);
+    return keel_tree_get(keel_registry_doc_const(r), key_accounts());
 }
 
-/*
- * Edit doc (a copy of fresh's document) by the plan's marks
- * (keel_merge_marks): drop fresh's accounts the plan does not keep (the
- * caller deleted them), merge the caller's changed fields into the
- * accounts both have, and append the accounts only the caller has (in
- * mine's key order). node[i] is fresh's account i in doc.
+/* node[i] = fresh's account i in acc (NULL if acc has none of that name). */
+/*@ requires json_node(acc) && valid_registry(fresh);
+    requires \valid(node + (0 .. nf - 1));
+    assigns node[0 .. nf - 1];
+    ensures \forall integer k; 0 <= k < nf ==>
+              node[k] == \null || json_node(node[k]);
  */
-/*@ requires json_node(doc);
-    requires valid_registry(base) && valid_registry(mine) &&
-             valid_registry(fresh);
-    requires \valid_read(in) && in_off_heap(in) && plan_ready(in);
-    requires n <= in->u && codes_valid(in->plan, n, in->n[1], in->n[2]);
-    requires \valid(rep) && rep_off_heap(rep);
-    assigns json_heap, __fc_heap_status, keel_heap[..], keel_node_heap[..],
-            rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
-    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
-            \result == KEEL_E_INVALID;
- */
-static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
-                              size_t n, const struct keel_registry *base,
-                              const struct keel_registry *mine,
-                              const struct keel_registry *fresh,
-                              struct keel_merge_report *rep)
+static void find_nodes(keel_json *acc, const struct keel_registry *fresh,
+                       keel_json **node, size_t nf)
 {
-    const size_t *pb = in->pos[0], *pf = in->pos[2];
-    const int *rm = in->rank[1];
-    size_t nm = in->n[1], nf = in->n[2];
-    unsigned char *keep_fresh = in->marks, *take_mine = in->marks + nf + 1;
-    keel_json **node = in->node;
-    keel_status st = KEEL_OK;
-    char path[KEEL_JSON_PATH_MAX];
-
-    keel_merge_marks(in->plan, n, pf, in->u, rm, nm, nf, keep_fresh,
-                     take_mine);
-    keel_json *acc = keel_tree_get(doc, k_accounts);
-    if (keel_json_kind(acc) != KEEL_J_OBJECT)
-        acc = NULL;
     /*@ loop invariant 0 <= i <= nf;
         loop invariant \forall integer k; 0 <= k < i ==> node[k] == \null;
         loop assigns i, node[0 .. nf - 1];
@@ -743,14 +734,28 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
           node[k] == \null || json_node(node[k]);
         loop assigns c, node[0 .. nf - 1];
      */
-    for (keel_json *c = acc != NULL ? keel_json_first(acc) : NULL; c != NULL;
+    for (keel_json *c = keel_json_first(acc); c != NULL;
          c = keel_json_next(c)) {
         const char *key = keel_json_key(c);
         size_t i = 0;
         if (key != NULL && keel_registry_find(fresh, key, &i) && i < nf)
             node[i] = c;
     }
-    /* Fresh's accounts the plan drops: the caller deleted them. */
+}
+
+/* Fresh's accounts the plan drops (keep[i] == 0): the caller deleted
+   them. */
+/*@ requires json_node(acc);
+    requires \valid(node + (0 .. nf - 1)) && \valid_read(keep + (0 .. nf - 1));
+    requires \forall integer k; 0 <= k < nf ==>
+               node[k] == \null || json_node(node[k]);
+    assigns node[0 .. nf - 1], json_heap;
+    ensures \forall integer k; 0 <= k < nf ==>
+              node[k] == \null || json_node(node[k]);
+ */
+static void drop_nodes(keel_json *acc, keel_json **node,
+                       const unsigned char *keep, size_t nf)
+{
     /*@ loop invariant 0 <= i <= nf;
         loop invariant \forall integer k; 0 <= k < nf ==>
           node[k] == \null || json_node(node[k]);
@@ -758,27 +763,81 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
         loop variant nf - i;
      */
     for (size_t i = 0; i < nf; i++) {
-        if (!keep_fresh[i] && node[i] != NULL && acc != NULL) {
+        if (!keep[i] && node[i] != NULL) {
             keel_json_remove(acc, node[i]);
             node[i] = NULL;
         }
     }
-    /* Accounts both have: the caller's changed fields over fresh's. */
+}
+
+/* Mine's account m (key key) over fresh's account o in acc; b is base's
+   account of that name, or NULL. */
+/*@ requires json_node(acc) && json_node(o) && json_node(m);
+    requires b == \null || json_node(b);
+    requires valid_read_string(key);
+    requires \valid(rep);
+    assigns json_heap, __fc_heap_status, keel_node_heap[..], rep->conflicts,
+            rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status merge_account(keel_json *acc, keel_json *o,
+                                 const keel_json *m, const keel_json *b,
+                                 const char *key,
+                                 struct keel_merge_report *rep)
+{
+    if (keel_tree_equal(b, o)) {
+        /* fresh left it as it was: mine's account, exactly */
+        keel_json *copy = keel_tree_dup(m);
+        return copy == NULL ? KEEL_E_NOMEM
+                            : replace_account(acc, o, copy, key);
+    }
+    char path[KEEL_JSON_PATH_MAX];
+    size_t len = join_path(path, key_accounts(), sizeof "accounts" - 1, key);
+    return merge_members(o, b, m, path, len, 0, 0, rep);
+}
+
+/* Accounts both have (take[j] and fresh holds the name): the caller's
+   changed fields over fresh's. */
+/*@ requires json_node(acc);
+    requires valid_registry(base) && valid_registry(mine);
+    requires 0 <= u && ranks_in(rm, nm, u) && index_bound(pf, u, nf);
+    requires \valid_read(rm + (0 .. nm - 1)) && \valid_read(take + (0 .. nm - 1));
+    requires \valid_read(pb + (0 .. u - 1)) && \valid_read(pf + (0 .. u - 1));
+    requires \base_addr(pb) == heap_base && \base_addr(pf) == heap_base;
+    requires \valid_read(node + (0 .. nf - 1)) && \base_addr(node) == heap_base;
+    requires \forall integer k; 0 <= k < nf ==>
+               node[k] == \null || json_node(node[k]);
+    requires \valid(rep) && rep_off_heap(rep);
+    assigns json_heap, __fc_heap_status, keel_node_heap[..], rep->conflicts,
+            rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status merge_taken(keel_json *acc, keel_json *const *node,
+                               size_t nf, const size_t *pb, const size_t *pf,
+                               const int *rm, size_t nm, int u,
+                               const unsigned char *take,
+                               const struct keel_registry *base,
+                               const struct keel_registry *mine,
+                               struct keel_merge_report *rep)
+{
+    keel_status st = KEEL_OK;
+
+    (void)nf; /* nf and u: the bounds of the contract */
+    (void)u;
     /*@ loop invariant 0 <= j <= nm;
         loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
                        st == KEEL_E_INVALID;
-        loop invariant \forall integer k; 0 <= k < nf ==>
-          node[k] == \null || json_node(node[k]);
         loop assigns j, st, json_heap, __fc_heap_status, keel_node_heap[..],
-                     rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1],
-                     path[0 .. KEEL_JSON_PATH_MAX - 1];
+                     rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
         loop variant nm - j;
      */
     for (size_t j = 0; j < nm && st == KEEL_OK; j++) {
-        if (!take_mine[j] || pf[rm[j]] == 0)
+        if (!take[j] || pf[rm[j]] == 0)
             continue;
         keel_json *o = node[pf[rm[j]] - 1];
-        if (o == NULL || acc == NULL)
+        if (o == NULL)
             continue;
         //@ ghost keel_registry_open(mine);
         const keel_json *m = keel_registry_account_node(mine, j);
@@ -789,19 +848,31 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
         const keel_json *b =
             pb[rm[j]] != 0 ? keel_registry_account_node(base, pb[rm[j]] - 1)
                            : NULL;
-        if (keel_tree_equal(b, o)) {
-            /* fresh left it as it was: mine's account, exactly */
-            keel_json *copy = keel_tree_dup(m);
-            st = copy == NULL ? KEEL_E_NOMEM
-                              : replace_account(acc, o, copy, key);
-        } else {
-            size_t len =
-                join_path(path, k_accounts, sizeof k_accounts - 1, key);
-            st = merge_members(o, b, m, path, len, 0, 0, rep);
-        }
+        st = merge_account(acc, o, m, b, key, rep);
     }
-    /* Accounts only the caller has, appended in mine's key order. */
+    return st;
+}
+
+/* Accounts only the caller has (take[j], fresh has no such name),
+   appended in mine's key order. */
+/*@ requires json_node(doc) && (acc == \null || json_node(acc));
+    requires valid_registry(mine);
+    requires 0 <= u && ranks_in(rm, nm, u);
+    requires \valid_read(rm + (0 .. nm - 1)) && \valid_read(take + (0 .. nm - 1));
+    requires \valid_read(pf + (0 .. u - 1));
+    assigns json_heap;
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status append_taken(keel_json *doc, keel_json *acc,
+                                const struct keel_registry *mine,
+                                const size_t *pf, const int *rm, size_t nm,
+                                int u, const unsigned char *take)
+{
+    keel_status st = KEEL_OK;
     const keel_json *accounts = accounts_of(mine);
+
+    (void)u; /* the bound of the contract */
     /*@ loop invariant m == \null || json_node(m);
         loop invariant acc == \null || json_node(acc);
         loop invariant st == KEEL_OK || st == KEEL_E_NOMEM ||
@@ -814,7 +885,7 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
         size_t j = 0;
         const char *key = keel_json_key(m);
         if (key == NULL || !keel_registry_find(mine, key, &j) || j >= nm ||
-            !take_mine[j] || pf[rm[j]] != 0)
+            !take[j] || pf[rm[j]] != 0)
             continue;
         keel_json *copy = keel_tree_dup(m);
         st = copy == NULL ? KEEL_E_NOMEM
@@ -824,17 +895,286 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
 }
 
 /*
+ * Edit doc (a copy of fresh's document) by the plan's marks
+ * (keel_merge_marks): drop fresh's accounts the plan does not keep (the
+ * caller deleted them), merge the caller's changed fields into the
+ * accounts both have, and append the accounts only the caller has (in
+ * mine's key order). node[i] is fresh's account i in doc.
+ */
+/*@ requires json_node(doc) && (acc == \null || json_node(acc));
+    requires valid_registry(base) && valid_registry(mine) &&
+             valid_registry(fresh);
+    requires 0 <= u && ranks_in(rm, nm, u) && index_bound(pf, u, nf);
+    requires \valid_read(rm + (0 .. nm - 1));
+    requires \valid_read(pb + (0 .. u - 1)) && \valid_read(pf + (0 .. u - 1));
+    requires \base_addr(pb) == heap_base && \base_addr(pf) == heap_base;
+    requires \valid_read(keep + (0 .. nf - 1)) && \valid_read(take + (0 .. nm - 1));
+    requires \valid(node + (0 .. nf - 1)) && \base_addr(node) == heap_base;
+    requires \valid(rep) && rep_off_heap(rep);
+    assigns node[0 .. nf - 1], json_heap, __fc_heap_status,
+            keel_node_heap[..], rep->conflicts,
+            rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+ */
+static keel_status apply_marks(keel_json *doc, keel_json *acc,
+                               const size_t *pb, const size_t *pf,
+                               const int *rm, size_t nm, size_t nf, int u,
+                               const unsigned char *keep,
+                               const unsigned char *take, keel_json **node,
+                               const struct keel_registry *base,
+                               const struct keel_registry *mine,
+                               const struct keel_registry *fresh,
+                               struct keel_merge_report *rep)
+{
+    keel_status st = KEEL_OK;
+
+    if (acc != NULL) {
+        find_nodes(acc, fresh, node, nf);
+        drop_nodes(acc, node, keep, nf);
+        st = merge_taken(acc, node, nf, pb, pf, rm, nm, u, take, base, mine,
+                         rep);
+    }
+    if (st != KEEL_OK)
+        return st;
+    return append_taken(doc, acc, mine, pf, rm, nm, u, take);
+}
+
+/* keel_merge_marks, with none of its ensures: the steps above need only
+   that the marks are the plan's. */
+/*@ requires 0 <= u && nm <= INT_MAX && nf <= INT_MAX;
+    requires \valid_read(plan + (0 .. n - 1));
+    requires \valid_read(pf + (0 .. u - 1));
+    requires \valid_read(m + (0 .. nm - 1));
+    requires \valid(keep + (0 .. nf - 1));
+    requires \valid(take + (0 .. nm - 1));
+    requires \separated(keep + (0 .. nf - 1), take + (0 .. nm - 1));
+    requires codes_valid(plan, n, nm, nf);
+    requires ranks_in(m, nm, u) && index_bound(pf, u, nf);
+    assigns keep[0 .. nf - 1], take[0 .. nm - 1];
+ */
+static void make_marks(const keel_plan_code *plan, size_t n,
+                       const size_t *pf, int u, const int *m, size_t nm,
+                       size_t nf, unsigned char *keep, unsigned char *take)
+{
+    keel_merge_marks(plan, n, pf, u, m, nm, nf, keep, take);
+}
+
+/* doc's "accounts" member if it is an object, else NULL. */
+/*@ requires json_node(doc);
+    assigns \nothing;
+    ensures \result == \null || json_node(\result);
+ */
+static keel_json *accounts_object(keel_json *doc)
+{
+    keel_json *acc = keel_tree_get(doc, key_accounts());
+    return keel_json_kind(acc) == KEEL_J_OBJECT ? acc : NULL;
+}
+
+/* A copy of r's document. */
+/*@ requires valid_registry(r);
+    assigns json_heap;
+    ensures \result == \null || json_node(\result);
+ */
+static keel_json *doc_copy(const struct keel_registry *r)
+{
+    //@ ghost keel_registry_open(r);
+    return keel_tree_dup(keel_registry_doc_const(r));
+}
+
+/* Step 3 of keel_merge: *docp = a copy of fresh's document with the plan
+   plan[0 .. n-1] applied (KEEL_OK), untouched otherwise. */
+/*@ requires valid_registry(base) && valid_registry(mine) &&
+             valid_registry(fresh);
+    requires 0 <= u && u <= total && n <= u && codes_valid(plan, n, nm, nf);
+    requires nm <= INT_MAX && nf <= INT_MAX;
+    requires ranks_in(rm, nm, u) && index_bound(pf, u, nf);
+    requires \valid(plan + (0 .. total)) && \valid(rm + (0 .. nm - 1));
+    requires \valid(pb + (0 .. total)) && \valid(pf + (0 .. total));
+    requires \base_addr(pb) == heap_base && \base_addr(pf) == heap_base;
+    requires \valid(keep + (0 .. nf - 1)) && \valid(take + (0 .. nm - 1));
+    requires \separated(keep + (0 .. nf - 1), take + (0 .. nm - 1));
+    requires \valid(node + (0 .. nf - 1)) && \base_addr(node) == heap_base;
+    requires \valid(rep) && rep_off_heap(rep);
+    requires \valid(docp) && \base_addr(docp) != heap_base;
+    assigns keep[0 .. nf - 1], take[0 .. nm - 1], node[0 .. nf - 1], *docp,
+            json_heap, __fc_heap_status, keel_node_heap[..],
+            rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures \result == KEEL_OK ==> json_node(*docp);
+ */
+static keel_status apply_plan(const keel_plan_code *plan, size_t n,
+                              const size_t *pb, const size_t *pf,
+                              const int *rm, size_t nm, size_t nf, int u,
+                              size_t total,
+                              unsigned char *keep, unsigned char *take,
+                              keel_json **node,
+                              const struct keel_registry *base,
+                              const struct keel_registry *mine,
+                              const struct keel_registry *fresh,
+                              struct keel_merge_report *rep, keel_json **docp)
+{
+    (void)total; /* the bound of the contract */
+    make_marks(plan, n, pf, u, rm, nm, nf, keep, take);
+    keel_json *doc = doc_copy(fresh);
+    if (doc == NULL)
+        return KEEL_E_NOMEM;
+    keel_status st = apply_marks(doc, accounts_object(doc), pb, pf, rm, nm,
+                                 nf, u, keep, take, node, base, mine, fresh,
+                                 rep);
+    if (st != KEEL_OK) {
+        keel_json_delete(doc);
+        return st;
+    }
+    *docp = doc;
+    return KEEL_OK;
+}
+
+/* ---- the merge ------------------------------------------------------------------ */
+
+/* Steps 2 and 3 of keel_merge over the slices (see "the plan's arrays"). */
+/*@ requires valid_registry(base) && valid_registry(mine) &&
+             valid_registry(fresh);
+    requires total == n0 + n1 + n2 && total < INT_MAX;
+    requires \valid(r0 + (0 .. n0 - 1)) && \valid(r1 + (0 .. n1 - 1)) &&
+             \valid(r2 + (0 .. n2 - 1));
+    requires \valid(p0 + (0 .. total)) && \valid(p1 + (0 .. total)) &&
+             \valid(p2 + (0 .. total));
+    requires \separated(p0 + (0 .. total), p1 + (0 .. total),
+                        p2 + (0 .. total));
+    requires \base_addr(p0) == heap_base && \base_addr(p1) == heap_base &&
+             \base_addr(p2) == heap_base;
+    requires \valid(chg + (0 .. n1 - 1));
+    requires \valid(keep + (0 .. n2 - 1)) && \valid(take + (0 .. n1 - 1));
+    requires \separated(keep + (0 .. n2 - 1), take + (0 .. n1 - 1));
+    requires \valid(plan + (0 .. total)) && \valid(slot + (0 .. total));
+    requires \valid(node + (0 .. n2 - 1)) && \base_addr(node) == heap_base;
+    requires \valid(rep) && rep_off_heap(rep);
+    requires \valid(docp) && \base_addr(docp) != heap_base;
+    assigns r0[0 .. n0 - 1], r1[0 .. n1 - 1], r2[0 .. n2 - 1],
+            p0[0 .. total], p1[0 .. total], p2[0 .. total], chg[0 .. n1 - 1],
+            keep[0 .. n2 - 1], take[0 .. n1 - 1], plan[0 .. total],
+            slot[0 .. total], node[0 .. n2 - 1], *docp, json_heap,
+            __fc_heap_status, keel_node_heap[..], rep->conflicts,
+            rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures \result == KEEL_OK ==> json_node(*docp);
+ */
+static keel_status plan_stage(const struct keel_registry *base,
+                              const struct keel_registry *mine,
+                              const struct keel_registry *fresh, size_t n0,
+                              size_t n1, size_t n2, size_t total, int *r0,
+                              int *r1, int *r2, size_t *p0, size_t *p1,
+                              size_t *p2, unsigned char *chg,
+                              unsigned char *keep, unsigned char *take,
+                              keel_plan_code *plan, unsigned *slot,
+                              keel_json **node, struct keel_merge_report *rep,
+                              keel_json **docp)
+{
+    int u = plan_build(base, mine, fresh, n0, n1, n2, total, r0, r1, r2, p0,
+                       p1, p2, chg);
+    if (u < 0)
+        return KEEL_E_INVALID;
+    struct keel_plan_result res =
+        compute_plan(p0, r1, n1, p1, r2, n2, p2, chg, u, total, plan, slot);
+    report_lost(res, p1, u, total, p2, n2, mine, rep);
+    return apply_plan(plan, res.n, p0, p2, r1, n1, n2, u, total, keep, take,
+                      node, base, mine, fresh, rep, docp);
+}
+
+/* The blocks (see "the plan's arrays") cut into slices for plan_stage. */
+/*@ requires valid_registry(base) && valid_registry(mine) &&
+             valid_registry(fresh);
+    requires total == n0 + n1 + n2 && total < INT_MAX;
+    requires \valid(rk + (0 .. total + 2)) && \base_addr(rk) == heap_base;
+    requires \valid(ps + (0 .. 3 * total + 2)) && \base_addr(ps) == heap_base;
+    requires \valid(by + (0 .. 2 * n1 + n2 + 2)) && \base_addr(by) == heap_base;
+    requires \valid(plan + (0 .. total)) && \base_addr(plan) == heap_base;
+    requires \valid(slot + (0 .. total)) && \base_addr(slot) == heap_base;
+    requires \valid(node + (0 .. n2)) && \base_addr(node) == heap_base;
+    requires \valid(rep) && rep_off_heap(rep);
+    requires \valid(docp) && \base_addr(docp) != heap_base;
+    assigns rk[0 .. n0 - 1], (rk + n0 + 1)[0 .. n1 - 1],
+            (rk + n0 + n1 + 2)[0 .. n2 - 1], ps[0 .. total],
+            (ps + total + 1)[0 .. total], (ps + 2 * total + 2)[0 .. total],
+            by[0 .. n1 - 1], (by + n1 + 1)[0 .. n2 - 1],
+            (by + n1 + n2 + 2)[0 .. n1 - 1], plan[0 .. total],
+            slot[0 .. total], node[0 .. n2 - 1], *docp, json_heap,
+            __fc_heap_status, keel_node_heap[..], rep->conflicts,
+            rep->first[0 .. KEEL_JSON_PATH_MAX - 1];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
+            \result == KEEL_E_INVALID;
+    ensures \result == KEEL_OK ==> json_node(*docp);
+ */
+static keel_status plan_and_apply(const struct keel_registry *base,
+                                  const struct keel_registry *mine,
+                                  const struct keel_registry *fresh,
+                                  size_t n0, size_t n1, size_t n2,
+                                  size_t total, int *rk, size_t *ps,
+                                  unsigned char *by, keel_plan_code *plan,
+                                  unsigned *slot, keel_json **node,
+                                  struct keel_merge_report *rep,
+                                  keel_json **docp)
+{
+    return plan_stage(base, mine, fresh, n0, n1, n2, total, rk, rk + n0 + 1,
+                      rk + n0 + n1 + 2, ps, ps + total + 1,
+                      ps + 2 * total + 2, by, by + n1 + 1, by + n1 + n2 + 2,
+                      plan, slot, node, rep, docp);
+}
+
+/* Step 4 of keel_merge: the globals merged into doc (taken), made a
+   registry (*o, NULL on failure), activeAccountName merged. */
+/*@ requires json_node(doc);
+    requires valid_registry(base) && valid_registry(mine);
+    requires \valid(rep) && \valid(o);
+    assigns *o, rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1],
+            __fc_heap_status, json_heap, keel_heap[..], keel_node_heap[..];
+    ensures \result == KEEL_OK || \result == KEEL_E_NOMEM;
+    ensures \result == KEEL_OK ==> valid_registry(*o);
+    ensures \result != KEEL_OK ==> *o == \null;
+ */
+static keel_status finish_merge(keel_json *doc,
+                                const struct keel_registry *base,
+                                const struct keel_registry *mine,
+                                struct keel_merge_report *rep,
+                                struct keel_registry **o)
+{
+    struct keel_registry *r = NULL;
+    //@ ghost keel_registry_open(base);
+    //@ ghost keel_registry_open(mine);
+    keel_status st =
+        merge_members(doc, keel_registry_doc_const(base),
+                      keel_registry_doc_const(mine), key_none(), 0, 1, 1, rep);
+    if (st != KEEL_OK) {
+        keel_json_delete(doc);
+    } else {
+        r = keel_registry_wrap(doc);
+        if (r == NULL) {
+            st = KEEL_E_NOMEM;
+        } else {
+            st = merge_active(r, base, mine, rep);
+            if (st != KEEL_OK) {
+                keel_registry_free(r);
+                r = NULL;
+            }
+        }
+    }
+    *o = r;
+    return st;
+}
+
+/*
  * Steps 2 to 4 of keel_merge (base, mine and fresh all differ): *o is the
- * merged registry, or NULL on failure. The plan's inputs stay owned by *in.
+ * merged registry, or NULL on failure.
  */
 /*@ requires valid_registry(base) && valid_registry(mine) &&
              valid_registry(fresh);
-    requires \valid(in) && in_off_heap(in) && plan_unset(in);
-    requires \valid(rep) && rep_off_heap(rep) && \separated(rep, in);
-    requires \valid(o) && \separated(o, in, rep);
-    assigns *in, *o, rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1],
+    requires \valid(rep) && rep_off_heap(rep);
+    requires \valid(o);
+    assigns *o, rep->conflicts, rep->first[0 .. KEEL_JSON_PATH_MAX - 1],
             __fc_heap_status, json_heap, keel_heap[..], keel_node_heap[..];
-    ensures plan_owned(in);
     ensures \result == KEEL_OK || \result == KEEL_E_NOMEM ||
             \result == KEEL_E_INVALID;
     ensures \result == KEEL_OK ==> valid_registry(*o);
@@ -843,55 +1183,41 @@ static keel_status apply_plan(keel_json *doc, const struct plan_input *in,
 static keel_status merge_by_plan(const struct keel_registry *base,
                                  const struct keel_registry *mine,
                                  const struct keel_registry *fresh,
-                                 struct plan_input *in,
                                  struct keel_merge_report *rep,
                                  struct keel_registry **o)
 {
-    const struct keel_registry *const side[3] = {base, mine, fresh};
+    size_t n0 = keel_registry_count(base);
+    size_t n1 = keel_registry_count(mine);
+    size_t n2 = keel_registry_count(fresh);
 
-    *o = NULL;
-    keel_status st = plan_input_build(in, side);
-    if (st != KEEL_OK)
-        return st;
-    struct keel_plan_result res = keel_merge_plan(
-        in->pos[0], in->pos[1], in->pos[2], in->chg, in->rank[1], in->n[1],
-        in->rank[2], in->n[2], in->u, in->plan, in->slot);
-    if (res.nlost != 0) {
-        /* the caller changed accounts fresh deleted */
-        char path[KEEL_JSON_PATH_MAX];
-        const char *name = keel_registry_name_at(mine, in->pos[1][res.lost] - 1);
-        conflict(rep, path,
-                 join_path(path, k_accounts, sizeof k_accounts - 1,
-                           name != NULL ? name : k_none));
-        rep->conflicts = res.nlost - 1 < SIZE_MAX - rep->conflicts
-                             ? rep->conflicts + (res.nlost - 1)
-                             : SIZE_MAX;
-    }
-    //@ ghost keel_registry_open(fresh);
-    keel_json *doc = keel_tree_dup(keel_registry_doc_const(fresh));
-    if (doc == NULL)
+    if (n0 >= INT_MAX || n1 >= INT_MAX - n0 || n2 >= INT_MAX - n0 - n1) {
+        *o = NULL;
         return KEEL_E_NOMEM;
-    st = apply_plan(doc, in, res.n, base, mine, fresh, rep);
-    //@ ghost keel_registry_open(base);
-    //@ ghost keel_registry_open(mine);
-    if (st == KEEL_OK)
-        st = merge_members(doc, keel_registry_doc_const(base),
-                           keel_registry_doc_const(mine), k_none, 0, 1, 1,
-                           rep);
+    }
+    size_t total = n0 + n1 + n2;
+    int *rk = alloc_ints(total + 3);
+    size_t *ps = alloc_pos(3 * total + 3);
+    unsigned char *by = alloc_bytes(2 * n1 + n2 + 3);
+    keel_plan_code *plan = alloc_codes(total + 1);
+    unsigned *slot = alloc_slots(total + 1);
+    keel_json **node = alloc_nodes(n2 + 1);
+    keel_json *doc = NULL;
+    keel_status st = KEEL_E_NOMEM;
+    if (rk != NULL && ps != NULL && by != NULL && plan != NULL &&
+        slot != NULL && node != NULL)
+        st = plan_and_apply(base, mine, fresh, n0, n1, n2, total, rk, ps, by,
+                            plan, slot, node, rep, &doc);
+    free_ints(rk);
+    free_pos(ps);
+    free_bytes(by);
+    free_codes(plan);
+    free_slots(slot);
+    free_nodes(node);
     if (st != KEEL_OK) {
-        keel_json_delete(doc);
+        *o = NULL;
         return st;
     }
-    struct keel_registry *r = keel_registry_wrap(doc);
-    if (r == NULL)
-        return KEEL_E_NOMEM;
-    st = merge_active(r, base, mine, rep);
-    if (st != KEEL_OK) {
-        keel_registry_free(r);
-        return st;
-    }
-    *o = r;
-    return KEEL_OK;
+    return finish_merge(doc, base, mine, rep, o);
 }
 
 keel_status keel_merge(const struct keel_registry *base,
@@ -902,21 +1228,18 @@ keel_status keel_merge(const struct keel_registry *base,
 {
     /* Conflicts are counted here and copied to *rep at the end. */
     struct keel_merge_report acc;
-    struct plan_input in;
     keel_status st = KEEL_OK;
     struct keel_registry *o = NULL;
 
     acc.conflicts = 0;
     acc.first[0] = '\0';
     *out = NULL;
-    plan_input_clear(&in);
     if (keel_registry_equal(base, fresh)) {
         o = keel_registry_clone(mine);          /* merge(b, m, b) = m */
     } else if (keel_registry_equal(base, mine)) {
         o = keel_registry_clone(fresh);         /* merge(b, b, f) = f */
     } else {
-        st = merge_by_plan(base, mine, fresh, &in, &acc, &o);
-        plan_input_free(&in);
+        st = merge_by_plan(base, mine, fresh, &acc, &o);
     }
     if (o == NULL && st == KEEL_OK)
         st = KEEL_E_NOMEM;
